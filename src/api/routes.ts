@@ -1,0 +1,101 @@
+// The whole HTTP surface in one table: method + path pattern → handler. The same fetch
+// handler serves the unix socket (and, later, TCP and /RPC2).
+
+import { TendError, isTendError } from "../core/errors.ts";
+import type { ActionResult } from "../daemon/control.ts";
+import type { DaemonDTO, ErrorDTO, ReloadPlanDTO, ServiceDTO } from "./dto.ts";
+import { httpStatusOf } from "./error-map.ts";
+
+/** What the API needs from the daemon; daemon/app.ts implements it. */
+export interface ApiBackend {
+  services(): ServiceDTO[];
+  service(name: string): ServiceDTO;
+  start(name: string, wait: boolean): Promise<ActionResult[]>;
+  stop(name: string, wait: boolean): Promise<ActionResult[]>;
+  restart(name: string): Promise<ActionResult[]>;
+  signal(name: string, sig: string): ActionResult[];
+  readLog(name: string, stream: "stdout" | "stderr", lines: number): string;
+  reload(dryRun: boolean): Promise<ReloadPlanDTO>;
+  shutdown(): void;
+  daemon(): DaemonDTO;
+}
+
+type Params = Record<string, string>;
+type Handler = (b: ApiBackend, p: Params, url: URL, req: Request) => Promise<Response> | Response;
+
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+/** A name segment must be a plain name, `GROUP:*`, `group:name` or `all`: never a path. */
+const NAME = "([A-Za-z0-9_.\\-]+(?::[A-Za-z0-9_.\\-]*\\*?)?)";
+
+const flag = (url: URL, key: string, dflt: boolean) => {
+  const v = url.searchParams.get(key);
+  return v === null ? dflt : !["0", "false", "no"].includes(v.toLowerCase());
+};
+
+const actionStatus = (rs: ActionResult[]) => (rs.every((r) => r.ok || r.code === "ALREADY_STARTED" || r.code === "NOT_RUNNING") ? 200 : 207);
+
+const ROUTES: Array<[method: string, pattern: RegExp, handler: Handler]> = [
+  ["GET", /^\/api\/services$/, (b) => json(b.services())],
+  ["GET", new RegExp(`^/api/services/${NAME}$`), (b, p) => json(b.service(p[1]!))],
+  ["POST", new RegExp(`^/api/services/${NAME}/start$`), async (b, p, u) => {
+    const rs = await b.start(p[1]!, flag(u, "wait", true));
+    return json(rs, actionStatus(rs));
+  }],
+  ["POST", new RegExp(`^/api/services/${NAME}/stop$`), async (b, p, u) => {
+    const rs = await b.stop(p[1]!, flag(u, "wait", true));
+    return json(rs, actionStatus(rs));
+  }],
+  ["POST", new RegExp(`^/api/services/${NAME}/restart$`), async (b, p) => {
+    const rs = await b.restart(p[1]!);
+    return json(rs, actionStatus(rs));
+  }],
+  ["POST", new RegExp(`^/api/services/${NAME}/signal/([A-Za-z0-9]+)$`), (b, p) => {
+    const rs = b.signal(p[1]!, p[2]!);
+    return json(rs, actionStatus(rs));
+  }],
+  ["GET", new RegExp(`^/api/services/${NAME}/log$`), (b, p, u) => {
+    const stream = u.searchParams.get("stream") ?? "stdout";
+    if (stream !== "stdout" && stream !== "stderr") throw new TendError("BAD_REQUEST", `stream must be stdout or stderr, got "${stream}"`);
+    const lines = Number(u.searchParams.get("lines") ?? "100");
+    if (!Number.isInteger(lines) || lines < 0 || lines > 1_000_000) throw new TendError("BAD_REQUEST", `lines must be an integer 0..1000000`);
+    return new Response(b.readLog(p[1]!, stream, lines), { headers: { "content-type": "text/plain; charset=utf-8" } });
+  }],
+  ["POST", /^\/api\/reload$/, async (b, _p, u) => json(await b.reload(flag(u, "dry_run", false)))],
+  ["POST", /^\/api\/shutdown$/, (b) => {
+    b.shutdown();
+    return json({ ok: true, message: "shutting down" }, 202);
+  }],
+  ["GET", /^\/api\/daemon$/, (b) => json(b.daemon())],
+];
+
+export function errorResponse(e: unknown): Response {
+  const err = isTendError(e) ? e : new TendError("INTERNAL", `internal error: ${(e as Error)?.message ?? String(e)}`);
+  const body: ErrorDTO = { error: { code: err.code, message: err.message, details: err.details } };
+  return json(body, httpStatusOf(err.code));
+}
+
+export async function handle(backend: ApiBackend, req: Request): Promise<Response> {
+  try {
+    const url = new URL(req.url);
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      throw new TendError("BAD_REQUEST", "malformed percent-encoding in the path");
+    }
+    let pathMatched = false;
+    for (const [method, pattern, handler] of ROUTES) {
+      const m = pattern.exec(path);
+      if (!m) continue;
+      pathMatched = true;
+      if (method !== req.method) continue;
+      return await handler(backend, m as unknown as Params, url, req);
+    }
+    if (pathMatched) return json({ error: { code: "BAD_REQUEST", message: `method ${req.method} not allowed on ${url.pathname}` } }, 405);
+    return json({ error: { code: "BAD_REQUEST", message: `no route ${req.method} ${url.pathname}` } }, 404);
+  } catch (e) {
+    return errorResponse(e);
+  }
+}

@@ -1,0 +1,37 @@
+// `tend daemon --detach`: start the daemon in the background (its own session, output to
+// its log), and return once its socket answers, or report why it did not come up.
+
+import { Client } from "../client/client.ts";
+import { loadConfig } from "../config/load.ts";
+
+export async function detach(configFile: string, socket: string | undefined): Promise<number> {
+  const cfg = loadConfig(configFile); // fail here, in the foreground, on a bad config
+  const sock = socket ?? cfg.daemon.socket;
+  const self = process.execPath.endsWith("/bun") || process.execPath.endsWith("/bun.exe")
+    ? [process.execPath, process.argv[1]!]
+    : [process.execPath];
+  const args = [...self, "daemon", "-c", configFile, ...(socket ? ["-s", socket] : [])];
+  const child = Bun.spawn(args, { stdin: "ignore", stdout: "ignore", stderr: "pipe", detached: true, env: process.env });
+  const client = new Client(sock);
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    try {
+      const info = await client.daemon();
+      if (info.pid === child.pid) {
+        child.unref();
+        console.log(`tend daemon started (pid ${child.pid}, socket ${sock})`);
+        return 0;
+      }
+    } catch {
+      /* not up yet */
+    }
+    if (child.exitCode !== null) {
+      const err = await new Response(child.stderr).text();
+      console.error(err.trim().split("\n").slice(-5).join("\n"));
+      return child.exitCode || 1;
+    }
+    await Bun.sleep(20);
+  }
+  console.error(`tend: the daemon did not answer on ${sock} within 10 s`);
+  return 1;
+}

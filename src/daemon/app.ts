@@ -1,0 +1,198 @@
+// The running daemon: config + supervisor + control, and the API backend over them.
+// Boot and teardown order live here: config → logs → socket → supervisor → autostart;
+// shutdown is the reverse, with every program stopped in reverse priority first.
+
+import type { ApiBackend } from "../api/routes.ts";
+import type { DaemonDTO, ReloadPlanDTO, ServiceDTO } from "../api/dto.ts";
+import type { Config, ProgramConfig } from "../config/types.ts";
+import { loadConfig } from "../config/load.ts";
+import { TendError } from "../core/errors.ts";
+import { isStoppedState } from "../core/states.ts";
+import { tailLines } from "../logs/tail.ts";
+import { VERSION } from "../version.ts";
+import { Bus } from "./bus.ts";
+import { realClock } from "./clock.ts";
+import { Control, type ActionResult } from "./control.ts";
+import type { DaemonLog } from "./daemon-log.ts";
+import { groupAlive, signalProcess, spawnProgram } from "./process-port.ts";
+import { ProgramOutput } from "./program-output.ts";
+import { descendants } from "./reaper.ts";
+import { planReload } from "./reload-plan.ts";
+import { serviceView } from "./service-view.ts";
+import { Supervisor, type ProcessRecord } from "./supervisor.ts";
+
+export class App implements ApiBackend {
+  readonly bus = new Bus();
+  readonly sup: Supervisor;
+  readonly control: Control;
+  readonly startedAt = Date.now();
+  private reloading: Promise<unknown> = Promise.resolve();
+  private shutdownPromise: Promise<void> | null = null;
+
+  constructor(
+    public config: Config,
+    readonly logger: DaemonLog,
+    private readonly onShutdownComplete: () => void,
+  ) {
+    this.sup = new Supervisor(config.programs, {
+      port: { spawn: spawnProgram, signal: signalProcess, groupAlive },
+      clock: realClock,
+      bus: this.bus,
+      log: logger,
+      spawnContext: { baseEnv: process.env, serverUrl: `unix://${config.daemon.socket}` },
+      makeOutput: (cfg) => this.makeOutput(cfg),
+    });
+    this.control = new Control(this.sup, this.bus);
+  }
+
+  private makeOutput(cfg: ProgramConfig): ProgramOutput {
+    return new ProgramOutput(cfg, (stream, msg) => {
+      if (msg) this.logger.error(`${cfg.name}: cannot write ${stream} log: ${msg} (output is dropped until it works again)`);
+      else this.logger.info(`${cfg.name}: ${stream} log writable again`);
+    });
+  }
+
+  /** Start every autostart program, in priority order (supervisord: spawned in order, not awaited). */
+  autostart(): void {
+    for (const rec of this.sup.ordered()) if (rec.config.autostart) this.sup.dispatch(rec.name, { kind: "start" });
+  }
+
+  // ---- API backend ------------------------------------------------------------------------
+
+  services(): ServiceDTO[] {
+    const now = Date.now();
+    return this.sup.ordered().map((r) => serviceView(r, now));
+  }
+
+  service(name: string): ServiceDTO {
+    const recs = this.control.resolve(name);
+    if (recs.length !== 1 || name === "all" || name.endsWith(":*") || name.endsWith(":")) {
+      throw new TendError("BAD_NAME", `${name} is a group; ask for one of: ${recs.map((r) => r.name).join(", ")}`);
+    }
+    return serviceView(recs[0]!, Date.now());
+  }
+
+  start(name: string, wait: boolean): Promise<ActionResult[]> {
+    return this.control.start(name, wait);
+  }
+
+  stop(name: string, wait: boolean): Promise<ActionResult[]> {
+    return this.control.stop(name, wait);
+  }
+
+  restart(name: string): Promise<ActionResult[]> {
+    return this.control.restart(name);
+  }
+
+  signal(name: string, sig: string): ActionResult[] {
+    return this.control.signal(name, sig);
+  }
+
+  readLog(name: string, stream: "stdout" | "stderr", lines: number): string {
+    const rec = this.service(name);
+    const path = stream === "stdout" ? rec.stdout_logfile : rec.stderr_logfile;
+    if (!path) {
+      throw new TendError("NO_FILE", `${rec.name} has no ${stream} log file (${stream === "stderr" ? "redirect_stderr is on or " : ""}it is set to "none")`);
+    }
+    const cfg = this.sup.records.get(rec.name)!.config;
+    return tailLines(path, lines, stream === "stdout" ? cfg.stdoutLogfileBackups : cfg.stderrLogfileBackups);
+  }
+
+  daemon(): DaemonDTO {
+    return {
+      pid: process.pid,
+      version: VERSION,
+      config_file: this.config.file,
+      socket: this.config.daemon.socket,
+      log_dir: this.config.daemon.logDir,
+      started_at: new Date(this.startedAt).toISOString(),
+      state: this.sup.shuttingDown ? "SHUTDOWN" : "RUNNING",
+      programs: this.sup.records.size,
+    };
+  }
+
+  // ---- reload ------------------------------------------------------------------------------
+
+  /** Re-read the config file and apply the per-program diff. One reload at a time. */
+  reload(dryRun: boolean): Promise<ReloadPlanDTO> {
+    const run = this.reloading.then(() => this.reloadNow(dryRun));
+    this.reloading = run.catch(() => {});
+    return run;
+  }
+
+  private async reloadNow(dryRun: boolean): Promise<ReloadPlanDTO> {
+    if (this.sup.shuttingDown) throw new TendError("SHUTTING_DOWN", "tend is shutting down");
+    // A bad config throws INVALID_CONFIG here, before anything is touched.
+    const next = loadConfig(this.config.file);
+    const plan = planReload(this.config, next);
+    const dto: ReloadPlanDTO = {
+      added: [...plan.added],
+      changed: [...plan.changed],
+      removed: [...plan.removed],
+      unchanged: [...plan.unchanged],
+      daemon_changed: [...plan.daemonChanged],
+      applied: !dryRun,
+    };
+    if (dryRun) return dto;
+    this.logger.info(
+      `reload: added [${plan.added.join(", ")}], changed [${plan.changed.join(", ")}], removed [${plan.removed.join(", ")}]`,
+    );
+    if (plan.daemonChanged.length) this.logger.warn(`reload: ${plan.daemonChanged.join(", ")} changed; restart tend to apply`);
+    this.logger.setLevel(next.daemon.loglevel);
+    const byName = new Map(next.programs.map((p) => [p.name, p]));
+
+    const going = [...plan.removed, ...plan.changed].map((n) => this.sup.records.get(n)!);
+    await this.control.stopOrdered(going.filter((r) => !isStoppedState(r.snapshot.state)));
+    for (const rec of going) {
+      // A program whose stop never completed (stuck in STOPPING) is removed once it exits.
+      if (isStoppedState(rec.snapshot.state)) this.sup.remove(rec.name);
+      else rec.removed = true;
+    }
+    const { daemon: _d, ...rest } = next;
+    this.config = { ...rest, daemon: this.config.daemon };
+    const fresh: ProcessRecord[] = [];
+    for (const name of [...plan.changed, ...plan.added]) fresh.push(this.sup.add(byName.get(name)!));
+    for (const rec of this.sup.ordered()) {
+      if (fresh.includes(rec) && rec.config.autostart) this.sup.dispatch(rec.name, { kind: "start" });
+    }
+    return dto;
+  }
+
+  // ---- shutdown ----------------------------------------------------------------------------
+
+  /** Stop everything in reverse priority order, then leave. Idempotent. */
+  shutdown(): Promise<void> {
+    if (this.shutdownPromise) return this.shutdownPromise;
+    this.sup.shuttingDown = true;
+    this.logger.info("shutting down: stopping all programs");
+    this.shutdownPromise = (async () => {
+      // BACKOFF and STARTING count as running: stopping them cancels pending retries.
+      const recs = this.sup.ordered().filter((r) => !isStoppedState(r.snapshot.state));
+      await this.control.stopOrdered(recs);
+      await this.killLeftovers();
+      this.logger.info("all programs stopped; exiting");
+      this.onShutdownComplete();
+    })();
+    return this.shutdownPromise;
+  }
+
+  /** A second SIGTERM/SIGINT while stopping: SIGKILL every process group right away. */
+  forceKill(): void {
+    this.logger.warn("forced shutdown: killing every program with SIGKILL");
+    for (const rec of this.sup.records.values()) if (rec.snapshot.pid) signalProcess(rec.snapshot.pid, "KILL", true);
+  }
+
+  /**
+   * Processes that escaped their program's group (setsid, double fork) or outlived an exited
+   * program are our descendants (we are their subreaper): TERM them, then KILL.
+   */
+  private async killLeftovers(): Promise<void> {
+    let left = descendants();
+    if (left.length === 0) return;
+    this.logger.warn(`stopping ${left.length} leftover process(es): ${left.join(", ")}`);
+    for (const pid of left) signalProcess(pid, "TERM", false);
+    const deadline = Date.now() + 2000;
+    while ((left = descendants()).length > 0 && Date.now() < deadline) await Bun.sleep(20);
+    for (const pid of left) signalProcess(pid, "KILL", false);
+  }
+}

@@ -1,0 +1,60 @@
+// The daemon's own log: <log_dir>/tend.log (rotated) and, in the foreground, stderr. Never
+// mixed with program output. Lines: ISO time, level, message.
+
+import type { LogLevel } from "../config/types.ts";
+import { RotatingFile } from "../logs/rotating-file.ts";
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const LABEL: Record<LogLevel, string> = { debug: "DEBUG", info: "INFO", warn: "WARN", error: "ERROR" };
+
+export class DaemonLog {
+  private file: RotatingFile | null = null;
+  private readonly encoder = new TextEncoder();
+
+  constructor(
+    private level: LogLevel,
+    private readonly toStderr: boolean,
+  ) {}
+
+  /** (Re)target the file; null writes to stderr only. */
+  setFile(path: string | null): void {
+    this.file?.close();
+    this.file = path
+      ? new RotatingFile(path, { maxBytes: 50 * 1024 * 1024, backups: 10 }, (err) => {
+          if (err && this.toStderr) console.error(`tend: cannot write the daemon log: ${err}`);
+        })
+      : null;
+  }
+
+  setLevel(level: LogLevel): void {
+    this.level = level;
+  }
+
+  reopen(): void {
+    this.file?.reopen();
+  }
+
+  close(): void {
+    this.file?.close();
+  }
+
+  debug(msg: string): void {
+    this.log("debug", msg);
+  }
+  info(msg: string): void {
+    this.log("info", msg);
+  }
+  warn(msg: string): void {
+    this.log("warn", msg);
+  }
+  error(msg: string): void {
+    this.log("error", msg);
+  }
+
+  private log(level: LogLevel, msg: string): void {
+    if (RANK[level] < RANK[this.level]) return;
+    const line = `${new Date().toISOString()} ${LABEL[level]} ${msg}\n`;
+    this.file?.write(this.encoder.encode(line));
+    if (this.toStderr) process.stderr.write(line);
+  }
+}

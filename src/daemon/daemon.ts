@@ -1,0 +1,87 @@
+// `tend daemon`: load the config, take the socket, start supervising, and handle the
+// daemon's own signals (TERM/INT stop everything in order and exit 0; HUP reloads; USR2
+// reopens logs). Handlers are always installed: as PID 1, Bun ignores TERM without one.
+
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Server } from "bun";
+import { handle } from "../api/routes.ts";
+import { loadConfig } from "../config/load.ts";
+import { formatIssues } from "../config/load.ts";
+import type { ConfigIssue } from "../config/types.ts";
+import { isTendError } from "../core/errors.ts";
+import { App } from "./app.ts";
+import { DaemonLog } from "./daemon-log.ts";
+import { installReaper, reapOrphans } from "./reaper.ts";
+import { listenUnix, removeFile, writePidfile } from "./runtime-files.ts";
+
+export interface DaemonOptions {
+  readonly configFile: string;
+  /** -s/--socket or $TEND_SOCKET: overrides [daemon] socket. */
+  readonly socket?: string;
+}
+
+/** Runs until shutdown; resolves with the process exit code. */
+export async function runDaemon(opts: DaemonOptions): Promise<number> {
+  let config = loadConfig(opts.configFile);
+  if (opts.socket) config = { ...config, daemon: { ...config.daemon, socket: opts.socket } };
+  const log = new DaemonLog(config.daemon.loglevel, true);
+  log.setFile(join(config.daemon.logDir, "tend.log"));
+
+  let server: Server<undefined> | null = null;
+  let resolveExit: (code: number) => void = () => {};
+  const exited = new Promise<number>((r) => (resolveExit = r));
+  const app = new App(config, log, () => {
+    server?.stop(true);
+    removeFile(app.config.daemon.socket);
+    removeFile(app.config.daemon.pidfile);
+    log.close();
+    resolveExit(0);
+  });
+
+  server = await listenUnix(config.daemon.socket, config.daemon.socketMode, config.daemon.socketOwner, () =>
+    Bun.serve({
+      unix: config.daemon.socket,
+      // Streams (log follow) must not be cut after Bun's default 10 s of silence.
+      idleTimeout: 0,
+      fetch: (req) => handle(app, req),
+      error: (e) => new Response(JSON.stringify({ error: { code: "INTERNAL", message: e.message } }), { status: 500 }),
+    }),
+  );
+  writePidfile(config.daemon.pidfile);
+  installReaper();
+
+  let signals = 0;
+  const stop = (sig: string) => {
+    signals++;
+    if (signals === 1) {
+      log.info(`received SIG${sig.replace(/^SIG/, "")}: shutting down`);
+      void app.shutdown();
+    } else {
+      app.forceKill();
+    }
+  };
+  process.on("SIGTERM", () => stop("TERM"));
+  process.on("SIGINT", () => stop("INT"));
+  process.on("SIGQUIT", () => stop("QUIT"));
+  process.on("SIGHUP", () => {
+    log.info("received SIGHUP: reloading the config");
+    app.reload(false).catch((e) => {
+      const issues = isTendError(e) && Array.isArray(e.details) ? formatIssues(e.details as ConfigIssue[]) : "";
+      log.error(`reload failed; keeping the running config: ${(e as Error).message}${issues ? `\n${issues}` : ""}`);
+    });
+  });
+  process.on("SIGUSR2", () => {
+    log.info("received SIGUSR2: reopening log files");
+    log.reopen();
+    for (const rec of app.sup.records.values()) rec.output.reopen();
+  });
+
+  log.info(`tend started with pid ${process.pid}, config ${config.file}, socket ${config.daemon.socket}`);
+  app.autostart();
+  // Orphans may predate our handler (PID 1 in a container started by a shell script).
+  reapOrphans();
+  const code = await exited;
+  if (existsSync(config.daemon.socket)) removeFile(config.daemon.socket);
+  return code;
+}

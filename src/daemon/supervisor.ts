@@ -1,0 +1,259 @@
+// Owns the process table. dispatch(name, event) → core transition → commit → run effects.
+// Effects that finish later (the spawn outcome, an exit, a timer) come back as new events
+// through the same queue, so events for all processes are applied one at a time, in order.
+
+import type { ProgramConfig } from "../config/types.ts";
+import type { Effect, ProcessEvent, TimerName } from "../core/events.ts";
+import { INITIAL_SNAPSHOT, transition, type ProcessSnapshot, type TransitionContext } from "../core/transitions.ts";
+import type { Bus } from "./bus.ts";
+import type { Clock } from "./clock.ts";
+import type { DaemonLog } from "./daemon-log.ts";
+import { SpawnError, type ChildHandle, type ExitInfo, type SpawnContext } from "./process-port.ts";
+import { ProgramOutput } from "./program-output.ts";
+
+/** The process port the supervisor drives; the real one is process-port.ts. */
+export interface ProcessPort {
+  spawn(cfg: ProgramConfig, ctx: SpawnContext): ChildHandle;
+  signal(pid: number, signal: string, group: boolean): string | null;
+  /** Is any member of process group `pgid` still alive? */
+  groupAlive(pgid: number): boolean;
+}
+
+export class ProcessRecord {
+  snapshot: ProcessSnapshot = INITIAL_SNAPSHOT;
+  child: ChildHandle | null = null;
+  readonly timers = new Map<TimerName, unknown>();
+  /** Spawns after the first: the restart count shown in status and metrics. */
+  spawns = 0;
+  /** What kind of error the last spawn failure was (NO_FILE, NOT_EXECUTABLE, FAILED). */
+  lastSpawnErrorKind: SpawnError["kind"] | null = null;
+  output: ProgramOutput;
+  /** Set when a reload removed this program: it goes once it is stopped. */
+  removed = false;
+
+  constructor(
+    public config: ProgramConfig,
+    output: ProgramOutput,
+  ) {
+    this.output = output;
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+}
+
+const TIMER_EVENT: Record<TimerName, ProcessEvent> = {
+  startsecs: { kind: "startsecs-elapsed" },
+  backoff: { kind: "backoff-elapsed" },
+  stopwait: { kind: "stop-timeout" },
+};
+
+export interface SupervisorDeps {
+  readonly port: ProcessPort;
+  readonly clock: Clock;
+  readonly bus: Bus;
+  readonly log: DaemonLog;
+  readonly spawnContext: SpawnContext;
+  readonly makeOutput: (cfg: ProgramConfig) => ProgramOutput;
+}
+
+export class Supervisor {
+  readonly records = new Map<string, ProcessRecord>();
+  shuttingDown = false;
+  private readonly queue: Array<[string, ProcessEvent]> = [];
+  private draining = false;
+
+  constructor(
+    programs: readonly ProgramConfig[],
+    private readonly deps: SupervisorDeps,
+  ) {
+    for (const cfg of programs) this.add(cfg);
+  }
+
+  port(): ProcessPort {
+    return this.deps.port;
+  }
+
+  add(cfg: ProgramConfig): ProcessRecord {
+    const rec = new ProcessRecord(cfg, this.deps.makeOutput(cfg));
+    this.records.set(cfg.name, rec);
+    return rec;
+  }
+
+  /** Forget a program; it must be in a stopped state. */
+  remove(name: string): void {
+    const rec = this.records.get(name);
+    if (!rec) return;
+    this.cancelAllTimers(rec);
+    rec.output.close();
+    this.records.delete(name);
+  }
+
+  /** Records in start order: priority ascending, then name. */
+  ordered(): ProcessRecord[] {
+    return [...this.records.values()].sort(
+      (a, b) => a.config.priority - b.config.priority || a.name.localeCompare(b.name),
+    );
+  }
+
+  dispatch(name: string, event: ProcessEvent): void {
+    this.queue.push([name, event]);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let item = this.queue.shift(); item; item = this.queue.shift()) this.apply(item[0], item[1]);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private apply(name: string, event: ProcessEvent): void {
+    const rec = this.records.get(name);
+    if (!rec) return;
+    const ctx: TransitionContext = { ...rec.config, shuttingDown: this.shuttingDown };
+    const out = transition(rec.snapshot, event, ctx);
+    if (!out.ok) {
+      // Stale timers and duplicate requests land here; they change nothing.
+      this.deps.log.debug(`${name}: ${out.reason}`);
+      return;
+    }
+    this.commit(rec, out.next);
+    for (const effect of out.effects) this.run(rec, effect);
+  }
+
+  /** The one place a record's state changes: set, log, publish. */
+  private commit(rec: ProcessRecord, next: ProcessSnapshot): void {
+    const prev = rec.snapshot;
+    rec.snapshot = next;
+    if (prev.state === next.state) return;
+    this.logChange(rec, prev, next);
+    this.deps.bus.publish({
+      name: rec.name,
+      group: rec.config.group,
+      from: prev.state,
+      to: next.state,
+      snapshot: next,
+      at: this.deps.clock.now(),
+    });
+  }
+
+  private logChange(rec: ProcessRecord, prev: ProcessSnapshot, next: ProcessSnapshot): void {
+    const { log } = this.deps;
+    const n = rec.name;
+    switch (next.state) {
+      case "STARTING":
+        return log.debug(`${n}: starting`);
+      case "RUNNING":
+        return log.info(`success: ${n} entered RUNNING state (pid ${next.pid})`);
+      case "BACKOFF":
+        return log.warn(`${n}: start failed (${next.spawnerr}); retry ${next.backoff} in ${next.backoff}s`);
+      case "FATAL":
+        return log.error(`gave up: ${n} entered FATAL state, too many start retries too quickly (${next.spawnerr})`);
+      case "EXITED":
+        return log.info(`exited: ${n} (${exitText(next)}; ${next.expected ? "expected" : "not expected"})`);
+      case "STOPPING":
+        return log.info(`${n}: stopping (pid ${prev.pid})`);
+      case "STOPPED":
+        return log.info(prev.state === "STOPPING" ? `stopped: ${n} (${exitText(next)})` : `${n}: stopped`);
+      default:
+        return log.info(`${n}: ${prev.state} -> ${next.state}`);
+    }
+  }
+
+  private run(rec: ProcessRecord, effect: Effect): void {
+    switch (effect.kind) {
+      case "spawn":
+        return this.spawn(rec);
+      case "signal": {
+        if (!rec.snapshot.pid) return;
+        const err = this.deps.port.signal(rec.snapshot.pid, effect.signal, effect.group);
+        if (err) this.deps.log.error(`${rec.name}: could not send SIG${effect.signal}: ${err}`);
+        else if (effect.signal === "KILL") this.deps.log.warn(`killing '${rec.name}' (${rec.snapshot.pid}) with SIGKILL`);
+        return;
+      }
+      case "arm-timer": {
+        this.cancelTimer(rec, effect.timer);
+        const name = rec.name;
+        const handle = this.deps.clock.setTimer(effect.ms, () => {
+          if (rec.timers.get(effect.timer) !== handle) return;
+          rec.timers.delete(effect.timer);
+          this.dispatch(name, TIMER_EVENT[effect.timer]);
+        });
+        rec.timers.set(effect.timer, handle);
+        return;
+      }
+      case "cancel-timer":
+        return this.cancelTimer(rec, effect.timer);
+      case "enqueue":
+        this.queue.push([rec.name, effect.event]);
+        return;
+      default: {
+        const never: never = effect;
+        throw new Error(`unhandled effect ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private spawn(rec: ProcessRecord): void {
+    const at = this.deps.clock.now();
+    let child: ChildHandle;
+    try {
+      child = this.deps.port.spawn(rec.config, this.deps.spawnContext);
+    } catch (e) {
+      const reason = e instanceof SpawnError ? e.message : `unknown error during spawn: ${(e as Error).message}`;
+      rec.lastSpawnErrorKind = e instanceof SpawnError ? e.kind : "FAILED";
+      this.deps.log.warn(`spawnerr: ${rec.name}: ${reason}`);
+      this.queue.push([rec.name, { kind: "spawn-failed", reason, at }]);
+      return;
+    }
+    rec.lastSpawnErrorKind = null;
+    if (rec.snapshot.startedAt !== 0) rec.spawns++;
+    rec.child = child;
+    const drained = rec.output.attach(child);
+    this.deps.log.info(`spawned: '${rec.name}' with pid ${child.pid}`);
+    this.queue.push([rec.name, { kind: "spawned", pid: child.pid, at }]);
+    void child.exited.then((info) => this.onExit(rec, child, info, drained));
+  }
+
+  private async onExit(rec: ProcessRecord, child: ChildHandle, info: ExitInfo, drained: Promise<void>): Promise<void> {
+    // Let the last bytes reach the log before the exit is reported, without letting a
+    // grandchild that keeps the pipe open hold the exit back.
+    await Promise.race([drained, Bun.sleep(50)]);
+    if (rec.snapshot.state === "STOPPING" && rec.config.killasgroup) await this.reapGroupStragglers(rec, child.pid);
+    if (rec.child === child) rec.child = null;
+    this.dispatch(rec.name, { kind: "exited", code: info.code, signal: info.signal, at: this.deps.clock.now() });
+    if (rec.removed && rec.child === null) this.remove(rec.name);
+  }
+
+  /**
+   * The leader died while stopping but members of its group may live on (one ignoring
+   * SIGTERM, say). STOPPING lasts until the whole group is gone: they get until the stop
+   * deadline, then SIGKILL, so a stopped program never leaves processes behind.
+   */
+  private async reapGroupStragglers(rec: ProcessRecord, pgid: number): Promise<void> {
+    const { port, clock } = this.deps;
+    const deadline = clock.now() + rec.config.stopwaitsecs * 1000;
+    while (port.groupAlive(pgid) && clock.now() < deadline) await Bun.sleep(20);
+    if (port.groupAlive(pgid)) {
+      this.deps.log.warn(`killing what is left of '${rec.name}' (process group ${pgid}) with SIGKILL`);
+      port.signal(pgid, "KILL", true);
+    }
+  }
+
+  private cancelTimer(rec: ProcessRecord, timer: TimerName): void {
+    const h = rec.timers.get(timer);
+    if (h !== undefined) {
+      this.deps.clock.clearTimer(h);
+      rec.timers.delete(timer);
+    }
+  }
+
+  private cancelAllTimers(rec: ProcessRecord): void {
+    for (const t of [...rec.timers.keys()]) this.cancelTimer(rec, t);
+  }
+}
+
+function exitText(s: ProcessSnapshot): string {
+  return s.exitSignal ? `terminated by SIG${s.exitSignal}` : `exit status ${s.exitstatus}`;
+}

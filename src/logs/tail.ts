@@ -1,0 +1,56 @@
+// Reads the last lines of a log, across its rotated files (NAME, NAME.1, …), for `tend tail`
+// and the API. Reads backwards in blocks so a huge log costs only what is returned.
+
+import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
+
+const BLOCK = 64 * 1024;
+
+function readBackwards(path: string, wantNewlines: number, maxBytes: number): Uint8Array {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return new Uint8Array(0);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const parts: Uint8Array[] = [];
+    let pos = size;
+    let newlines = 0;
+    let total = 0;
+    while (pos > 0 && newlines <= wantNewlines && total < maxBytes) {
+      const len = Math.min(BLOCK, pos);
+      pos -= len;
+      const buf = new Uint8Array(len);
+      readSync(fd, buf, 0, len, pos);
+      for (const b of buf) if (b === 10) newlines++;
+      parts.unshift(buf);
+      total += len;
+    }
+    return Buffer.concat(parts);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The last `lines` lines of `path` and its rotated predecessors, oldest first. */
+export function tailLines(path: string, lines: number, backups = 10, maxBytes = 16 * 1024 * 1024): string {
+  if (lines <= 0) return "";
+  const chunks: Uint8Array[] = [];
+  let have = 0;
+  const files = [path];
+  for (let i = 1; i <= backups; i++) files.push(`${path}.${i}`);
+  for (const file of files) {
+    if (file !== path && !existsSync(file)) break;
+    const data = readBackwards(file, lines + 1, maxBytes);
+    chunks.unshift(data);
+    for (const b of data) if (b === 10) have++;
+    if (have > lines) break;
+  }
+  let text = Buffer.concat(chunks).toString("utf8");
+  const endsWithNewline = text.endsWith("\n");
+  const all = (endsWithNewline ? text.slice(0, -1) : text).split("\n");
+  if (text === "") return "";
+  text = all.slice(-lines).join("\n");
+  return endsWithNewline ? `${text}\n` : text;
+}

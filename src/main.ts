@@ -1,0 +1,64 @@
+// Entry point: choose daemon or client from argv, run one function, set the exit code.
+// The client's cold path stays lean: daemon modules are imported only by `tend daemon`.
+
+import { exitCodeOf } from "./api/error-map.ts";
+import { parseArgs, UsageError, USAGE } from "./cli/parse-args.ts";
+import { isTendError } from "./core/errors.ts";
+
+async function main(argv: string[]): Promise<number> {
+  const { command, config, socket } = parseArgs(argv);
+  switch (command.kind) {
+    case "help":
+      console.log(USAGE);
+      return 0;
+    case "version": {
+      const { VERSION, COMMIT } = await import("./version.ts");
+      console.log(`tend ${VERSION} (${COMMIT}) ${process.platform}-${process.arch}`);
+      return 0;
+    }
+    case "check": {
+      const { findConfigFile } = await import("./config/find.ts");
+      const { runCheck } = await import("./cli/check.ts");
+      return runCheck(findConfigFile(config, process.env));
+    }
+    case "daemon": {
+      const { findConfigFile } = await import("./config/find.ts");
+      const file = findConfigFile(config, process.env);
+      const sock = socket ?? process.env.TEND_SOCKET;
+      if (command.detach) {
+        const { detach } = await import("./cli/detach.ts");
+        return detach(file, sock);
+      }
+      const { runDaemon } = await import("./daemon/daemon.ts");
+      return runDaemon({ configFile: file, socket: sock });
+    }
+    default: {
+      const { resolveSocket } = await import("./cli/socket-path.ts");
+      const { runClientCommand } = await import("./cli/commands.ts");
+      return runClientCommand(command, resolveSocket(socket, config));
+    }
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      console.error(`tend: ${e.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    if (isTendError(e)) {
+      console.error(`tend: ${e.message}`);
+      if (e.code === "INVALID_CONFIG" && Array.isArray(e.details)) {
+        void import("./config/load.ts").then(({ formatIssues }) => {
+          console.error(formatIssues(e.details as never));
+          process.exit(exitCodeOf(e.code));
+        });
+        return;
+      }
+      process.exit(exitCodeOf(e.code));
+    }
+    console.error(`tend: unexpected error: ${(e as Error)?.stack ?? String(e)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,68 @@
+// The one place tend calls libc directly through bun:ffi: real pipes (Bun's "pipe" is a
+// socketpair, which breaks children that open /dev/stdout), reaping orphans as PID 1 or
+// subreaper, and becoming a subreaper. Loaded lazily so the client never pays for dlopen.
+
+import { dlopen, FFIType, ptr } from "bun:ffi";
+
+const SYMBOLS = {
+  pipe2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  waitpid: { args: [FFIType.i32, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 },
+  isatty: { args: [FFIType.i32], returns: FFIType.i32 },
+} as const;
+
+// glibc names its C library libc.so.6; musl (Alpine) ships it as the dynamic loader itself.
+const CANDIDATES = [
+  "libc.so.6",
+  `libc.musl-${process.arch === "arm64" ? "aarch64" : "x86_64"}.so.1`,
+  `/lib/ld-musl-${process.arch === "arm64" ? "aarch64" : "x86_64"}.so.1`,
+];
+
+type Lib = ReturnType<typeof dlopen<typeof SYMBOLS>>;
+let lib: Lib | null = null;
+
+function libc(): Lib["symbols"] {
+  if (lib) return lib.symbols;
+  const errors: string[] = [];
+  for (const name of CANDIDATES) {
+    try {
+      lib = dlopen(name, SYMBOLS);
+      return lib.symbols;
+    } catch (e) {
+      errors.push(`${name}: ${(e as Error).message}`);
+    }
+  }
+  throw new Error(`cannot load the C library (${errors.join("; ")})`);
+}
+
+const O_CLOEXEC = 0o2000000;
+
+/** A real pipe(2): [readFd, writeFd], both close-on-exec (Bun.spawn dup2s the one it passes). */
+export function osPipe(): [number, number] {
+  const fds = new Int32Array(2);
+  if (libc().pipe2(ptr(fds), O_CLOEXEC) !== 0) throw new Error("pipe2 failed (too many open files?)");
+  return [fds[0]!, fds[1]!];
+}
+
+const WNOHANG = 1;
+const status = new Int32Array(1);
+
+/** Reap one zombie that Bun did not spawn. Never call on a Bun-owned pid (its `exited` would reject). */
+export function reapPid(pid: number): boolean {
+  return libc().waitpid(pid, ptr(status), WNOHANG) === pid;
+}
+
+const PR_SET_CHILD_SUBREAPER = 36;
+
+/** Orphaned descendants get reparented to us instead of to init, so we can reap and kill them. */
+export function becomeSubreaper(): boolean {
+  return libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) === 0;
+}
+
+export function isatty(fd: number): boolean {
+  try {
+    return libc().isatty(fd) === 1;
+  } catch {
+    return false;
+  }
+}
