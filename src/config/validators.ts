@@ -1,0 +1,220 @@
+// Cross-field checks, each a small named function over the parsed model returning problems
+// (process-compose's `validate(p, validateX, ...)` shape). They run after the schema, on the
+// programs that passed it, so one bad value does not hide a duplicate name elsewhere.
+
+import type { ProgramConfig } from "./types.ts";
+import type { KeyPath, Problem } from "./problems.ts";
+import type { GroupSpec, HttpSpec, ProgramSpec } from "./schema.ts";
+import { describeName, isValidName } from "./names.ts";
+
+export interface Model {
+  /** Every [program.NAME] declared, including those that failed the schema. */
+  readonly programNames: readonly string[];
+  /** Programs that passed the schema. */
+  readonly specs: ReadonlyMap<string, ProgramSpec>;
+  readonly groups: ReadonlyMap<string, GroupSpec>;
+  /** program → explicit group. */
+  readonly groupOf: ReadonlyMap<string, string>;
+  readonly instances: readonly ProgramConfig[];
+  readonly http: HttpSpec | null;
+  /** The value after `=` exactly as written in the file, when it can be found. */
+  readonly literal: (path: KeyPath) => string | null;
+  /** The value at a path in the parsed (env-expanded) tree. */
+  readonly raw: (path: KeyPath) => unknown;
+}
+
+export type Validator = (model: Model) => Problem[];
+
+export function validateNames(model: Model): Problem[] {
+  const problems: Problem[] = [];
+  for (const name of model.programNames) {
+    if (!isValidName(name)) problems.push({ path: ["program", name], message: `program name is ${describeName(name)}` });
+  }
+  for (const name of model.groups.keys()) {
+    if (!isValidName(name)) problems.push({ path: ["group", name], message: `group name is ${describeName(name)}` });
+  }
+  return problems;
+}
+
+/** Instance names are how every command and route finds a process: they must be unique. */
+export function validateUniqueInstances(model: Model): Problem[] {
+  const owner = new Map<string, string>();
+  const problems: Problem[] = [];
+  const reported = new Set<string>();
+  for (const inst of model.instances) {
+    const first = owner.get(inst.name);
+    if (first === undefined) {
+      owner.set(inst.name, inst.program);
+      continue;
+    }
+    const key = `${first}\0${inst.program}\0${inst.name}`;
+    if (reported.has(key)) continue;
+    reported.add(key);
+    problems.push({
+      path: ["program", inst.program],
+      message:
+        first === inst.program
+          ? `instance name ${JSON.stringify(inst.name)} is produced twice; process_name must contain {num}`
+          : `instance name ${JSON.stringify(inst.name)} is also used by program.${first}; set process_name on one of them`,
+    });
+  }
+  return problems;
+}
+
+/**
+ * A group name shares the namespace of programs and instances (`tend start NAME` takes any of
+ * them), so it may only coincide with a program or instance that is in that group.
+ */
+export function validateGroupNames(model: Model): Problem[] {
+  const problems: Problem[] = [];
+  for (const group of model.groups.keys()) {
+    const clash = model.programNames.find((p) => p === group && model.groupOf.get(p) !== group);
+    if (clash !== undefined) {
+      problems.push({
+        path: ["group", group],
+        message: `group name ${JSON.stringify(group)} is also a program that is not in this group; rename one of them`,
+      });
+      continue;
+    }
+    const inst = model.instances.find((i) => i.name === group && i.group !== group);
+    if (inst !== undefined) {
+      problems.push({
+        path: ["group", group],
+        message: `group name ${JSON.stringify(group)} is also an instance of program.${inst.program}, which is not in this group`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** Two writers rotating one file corrupt it: every log path has one owner. */
+export function validateLogPaths(model: Model): Problem[] {
+  const owner = new Map<string, { name: string; key: string }>();
+  const problems: Problem[] = [];
+  // A duplicated instance name is reported once, by validateUniqueInstances; its "auto" log
+  // paths collide as a consequence, which is not a second mistake.
+  const seen = new Set<string>();
+  const duplicated = new Set<string>();
+  for (const inst of model.instances) {
+    if (seen.has(inst.name)) duplicated.add(inst.name);
+    seen.add(inst.name);
+  }
+  for (const inst of model.instances) {
+    if (duplicated.has(inst.name)) continue;
+    for (const [key, path] of [
+      ["stdout_logfile", inst.stdoutLogfile],
+      ["stderr_logfile", inst.stderrLogfile],
+    ] as const) {
+      // Devices (/dev/stdout) are shared on purpose: the container's log is everyone's.
+      if (path === null || path.startsWith("/dev/")) continue;
+      const first = owner.get(path);
+      if (first === undefined) {
+        owner.set(path, { name: inst.name, key });
+        continue;
+      }
+      const hint =
+        first.name === inst.name
+          ? "; set redirect_stderr = true to merge stderr into stdout"
+          : "; use {num} or {name} in the path to give each instance its own file";
+      problems.push({
+        path: ["program", inst.program, key],
+        message: `${path} is also the ${first.key} of ${first.name}${hint}`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** execve takes KEY=VALUE strings: a key with "=" or NUL, or an empty one, cannot be passed. */
+export function validateEnvironmentKeys(model: Model): Problem[] {
+  const problems: Problem[] = [];
+  for (const [program, spec] of model.specs) {
+    for (const key of Object.keys(spec.environment)) {
+      if (key === "" || key.includes("=") || key.includes("\0")) {
+        problems.push({
+          path: ["program", program, "environment", key],
+          message: `not a valid environment variable name (it must be non-empty, without "=")`,
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+/** As supervisord: signalling the group on stop but killing only the leader leaks the rest. */
+export function validateKillAsGroup(model: Model): Problem[] {
+  const problems: Problem[] = [];
+  for (const [program, spec] of model.specs) {
+    if (spec.stopasgroup && !spec.killasgroup) {
+      problems.push({
+        path: ["program", program, "killasgroup"],
+        message: "cannot be false while stopasgroup is true (the final SIGKILL would miss the group)",
+      });
+    }
+  }
+  return problems;
+}
+
+function isLoopback(listen: string): boolean {
+  const host = listen.slice(0, listen.lastIndexOf(":"));
+  return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The TCP door has the whole API behind it: credentials come in pairs, and off-host needs them. */
+export function validateHttpAuth(model: Model): Problem[] {
+  const http = model.http;
+  if (http === null) return [];
+  const hasUser = http.username !== undefined;
+  const hasPassword = http.password !== undefined;
+  if (hasUser !== hasPassword) {
+    return [
+      {
+        path: ["http", hasUser ? "password" : "username"],
+        message: `missing: username and password are set together`,
+      },
+    ];
+  }
+  if (!hasUser && !isLoopback(http.listen)) {
+    return [
+      {
+        path: ["http", "listen"],
+        message: `${http.listen} is reachable from other hosts: set username and password, or listen on 127.0.0.1`,
+      },
+    ];
+  }
+  return [];
+}
+
+/**
+ * `umask = 22` is a decimal 22 (octal 026), almost never what was meant; TOML's `0o022` and
+ * the string "022" are unambiguous. Only a decimal literal we can see in the file is flagged.
+ */
+export function validateOctalLiterals(model: Model): Problem[] {
+  const paths: KeyPath[] = [["daemon", "socket_mode"], ...model.programNames.map((p) => ["program", p, "umask"])];
+  const problems: Problem[] = [];
+  for (const path of paths) {
+    const value = model.raw(path);
+    if (typeof value !== "number" || value === 0) continue;
+    const literal = model.literal(path);
+    if (literal === null || !/^[+-]?[\d_]+$/.test(literal)) continue;
+    const digits = literal.replace(/^\+/, "");
+    const fix = /^[0-7]+$/.test(digits) ? `"0${digits}" (a string) or 0o${digits}` : `a string like "022" or 0o022`;
+    problems.push({ path, message: `${literal} is a decimal number, but modes are octal: write ${fix}` });
+  }
+  return problems;
+}
+
+export const VALIDATORS: readonly Validator[] = [
+  validateNames,
+  validateUniqueInstances,
+  validateGroupNames,
+  validateLogPaths,
+  validateEnvironmentKeys,
+  validateKillAsGroup,
+  validateHttpAuth,
+  validateOctalLiterals,
+];
+
+export function runValidators(model: Model, validators: readonly Validator[] = VALIDATORS): Problem[] {
+  return validators.flatMap((validate) => validate(model));
+}
