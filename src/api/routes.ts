@@ -64,7 +64,8 @@ const ROUTES: Array<[method: string, pattern: RegExp, handler: Handler]> = [
   }],
   ["POST", /^\/api\/reload$/, async (b, _p, u) => json(await b.reload(flag(u, "dry_run", false)))],
   ["POST", /^\/api\/shutdown$/, (b) => {
-    b.shutdown();
+    // After this answer is on its way: the shutdown may finish within the same tick.
+    setTimeout(() => b.shutdown(), 0);
     return json({ ok: true, message: "shutting down" }, 202);
   }],
   ["GET", /^\/api\/daemon$/, (b) => json(b.daemon())],

@@ -32,7 +32,7 @@ export class App implements ApiBackend {
   constructor(
     public config: Config,
     readonly logger: DaemonLog,
-    private readonly onShutdownComplete: () => void,
+    private readonly onShutdownComplete: () => Promise<void>,
   ) {
     this.sup = new Supervisor(config.programs, {
       port: { spawn: spawnProgram, signal: signalProcess, groupAlive },
@@ -171,7 +171,7 @@ export class App implements ApiBackend {
       await this.control.stopOrdered(recs);
       await this.killLeftovers();
       this.logger.info("all programs stopped; exiting");
-      this.onShutdownComplete();
+      await this.onShutdownComplete();
     })();
     return this.shutdownPromise;
   }

@@ -31,8 +31,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   let server: Server<undefined> | null = null;
   let resolveExit: (code: number) => void = () => {};
   const exited = new Promise<number>((r) => (resolveExit = r));
-  const app = new App(config, log, () => {
-    server?.stop(true);
+  const app = new App(config, log, async () => {
+    // Let in-flight answers (the shutdown request's own 202) go out; then cut streams.
+    if (server) await Promise.race([server.stop(false), Bun.sleep(500)]);
+    void server?.stop(true);
     removeFile(app.config.daemon.socket);
     removeFile(app.config.daemon.pidfile);
     log.close();

@@ -1,0 +1,115 @@
+// The daemon itself: its socket and pidfile, signals (TERM/INT shut down in order and exit
+// 0 leaving nothing behind, HUP reloads), stale and live sockets.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { Daemon, fixture, isGone, makeTempDir, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
+
+let d: Daemon | null = null;
+afterEach(async () => {
+  await d?.stop();
+  d?.cleanup();
+  d = null;
+});
+
+const pidsIn = (file: string) =>
+  existsSync(file) ? readFileSync(file, "utf8").split("\n").map((l) => Number(l.replace(/^parent /, ""))).filter((n) => n > 0) : [];
+
+describe("daemon", () => {
+  test("socket is 0600, pidfile holds the daemon's pid, both removed at exit", async () => {
+    const dir = makeTempDir();
+    d = await new Daemon(dir, `[program.a]\ncommand = "${fixture("forever.sh")}"\n`, `pidfile = "${join(dir, "tend.pid")}"`).start();
+    expect(statSync(d.socket).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dir, "tend.pid"), "utf8").trim()).toBe(String(d.pid));
+    expect(await d.stop()).toBe(0);
+    expect(existsSync(d.socket)).toBe(false);
+    expect(existsSync(join(dir, "tend.pid"))).toBe(false);
+  });
+
+  for (const sig of ["SIGTERM", "SIGINT"] as const) {
+    test(`${sig} stops every program in reverse priority, grandchildren included, and exits 0`, async () => {
+      const pidfile = join(makeTempDir(), "pids");
+      d = await startDaemon(
+        `[program.first]\ncommand = "${fixture("forever.sh")}"\npriority = 1\nstartsecs = 0\n` +
+          `[program.tree]\ncommand = ["${fixture("spawns-grandchildren.sh")}", "${pidfile}"]\npriority = 5\nstartsecs = 0\n` +
+          `[program.stubborn]\ncommand = "${fixture("ignores-sigterm.sh")}"\npriority = 10\nstartsecs = 0\nstopwaitsecs = 1\n`,
+      );
+      const running = await Promise.all(["first", "tree", "stubborn"].map((n) => d!.waitState(n, "RUNNING")));
+      const grandchildren = await waitFor(() => (pidsIn(pidfile).length === 3 ? pidsIn(pidfile) : null));
+      d.proc!.kill(sig);
+      expect(await d.proc!.exited).toBe(0);
+      for (const p of [...running.map((s) => s.pid!), ...grandchildren]) expect(isGone(p)).toBe(true);
+      const order = [...d.log("tend.log").matchAll(/stopped: (\w+) \(/g)].map((m) => m[1]);
+      expect(order).toEqual(["stubborn", "tree", "first"]);
+      expect(existsSync(d.socket)).toBe(false);
+    });
+  }
+
+  test("a process that escaped its group (setsid) is still stopped at shutdown", async () => {
+    const pidfile = join(makeTempDir(), "escaped");
+    d = await startDaemon(
+      `[program.escaper]\ncommand = ["sh", "-c", "setsid sh -c 'echo $$$$ > ${pidfile}; exec sleep 1000' & wait"]\nstartsecs = 0\n`,
+    );
+    const pid = await waitFor(() => (existsSync(pidfile) ? Number(readFileSync(pidfile, "utf8").trim()) : 0));
+    expect(isGone(pid)).toBe(false);
+    d.proc!.kill("SIGTERM");
+    expect(await d.proc!.exited).toBe(0);
+    expect(isGone(pid)).toBe(true);
+  });
+
+  test("a stale socket file is replaced; a live one refuses a second daemon", async () => {
+    const dir = makeTempDir();
+    const stale = join(dir, "tend.sock");
+    // Leave a socket file with nothing listening, as a crashed daemon would (python binds
+    // and exits without unlinking).
+    Bun.spawnSync(["python3", "-c", `import socket; socket.socket(socket.AF_UNIX).bind(${JSON.stringify(stale)})`]);
+    expect(existsSync(stale)).toBe(true);
+    d = await new Daemon(dir, `[program.a]\ncommand = "${fixture("forever.sh")}"\n`).start();
+    expect((await d.api("GET", "/api/daemon")).ok).toBe(true);
+
+    const second = Bun.spawn([process.execPath, join(import.meta.dir, "../../src/main.ts"), "daemon", "-c", d.configFile], {
+      stdout: "pipe", stderr: "pipe", stdin: "ignore",
+    });
+    const [code, err] = await Promise.all([second.exited, new Response(second.stderr).text()]);
+    expect(code).not.toBe(0);
+    expect(err).toContain("already running");
+    expect(err).toContain(d.socket);
+    expect((await (await d.api("GET", "/api/daemon")).json()).pid).toBe(d.pid);
+  });
+
+  test("SIGHUP reloads the config", async () => {
+    d = await startDaemon(`[program.a]\ncommand = "${fixture("forever.sh")}"\nstartsecs = 0\n`);
+    await d.waitState("a", "RUNNING");
+    d.writeConfig(
+      `[program.a]\ncommand = "${fixture("forever.sh")}"\nstartsecs = 0\n[program.b]\ncommand = "${fixture("forever.sh")}"\nstartsecs = 0\n`,
+    );
+    d.proc!.kill("SIGHUP");
+    await d.waitState("b", "RUNNING");
+  });
+
+  test("a bad config never starts a daemon: every problem printed, non-zero exit", async () => {
+    const dir = makeTempDir();
+    const bad = new Daemon(dir, `[program.a]\ncommand = "x"\nstartsecs = -1\nworkdir = "/tmp"\n`);
+    await bad.start({ waitReady: false });
+    const code = await bad.proc!.exited;
+    expect(code).toBe(2);
+    const err = bad.stderr();
+    expect(err).toContain("program.a.startsecs");
+    expect(err).toContain('did you mean "directory"');
+    expect(existsSync(bad.socket)).toBe(false);
+    bad.cleanup();
+  });
+
+  test("a missing socket directory is created", async () => {
+    const dir = makeTempDir();
+    const sock = join(dir, "deep", "er", "tend.sock");
+    d = new Daemon(dir, `[program.a]\ncommand = "${fixture("forever.sh")}"\n`);
+    d.writeConfig(`[program.a]\ncommand = "${fixture("forever.sh")}"\n`);
+    const cfg = readFileSync(d.configFile, "utf8").replace(`socket = "${d.socket}"`, `socket = "${sock}"`);
+    await Bun.write(d.configFile, cfg);
+    (d as { socket: string }).socket = sock;
+    await d.start();
+    expect(statSync(sock).mode & 0o777).toBe(0o600);
+  });
+});

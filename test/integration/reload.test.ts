@@ -1,0 +1,81 @@
+// Reload applies a per-program diff: added start, removed stop and go, changed restart,
+// unchanged keep their pid. A broken config on reload changes nothing.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { Daemon, fixture, startDaemon } from "../helpers/daemon-harness.ts";
+
+let d: Daemon | null = null;
+afterEach(async () => {
+  await d?.stop();
+  d?.cleanup();
+  d = null;
+});
+
+const prog = (name: string, extra = "") => `[program.${name}]\ncommand = "${fixture("forever.sh")}"\nstartsecs = 0\n${extra}\n`;
+
+describe("reload", () => {
+  test("unchanged keep their pid, changed restart, added start, removed stop and go", async () => {
+    d = await startDaemon(prog("keep") + prog("change") + prog("drop"));
+    const keep = await d.waitState("keep", "RUNNING");
+    const change = await d.waitState("change", "RUNNING");
+    const drop = await d.waitState("drop", "RUNNING");
+    d.writeConfig(prog("keep") + prog("change", 'environment = { V = "2" }') + prog("add"));
+
+    const dry = await d.cli("reload", "--dry-run");
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain("add: added (would start)");
+    expect(dry.stdout).toContain("change: changed (would restart)");
+    expect(dry.stdout).toContain("drop: removed (would stop and remove)");
+    expect((await d.services()).map((s) => s.name).sort()).toEqual(["change", "drop", "keep"]);
+
+    const r = await d.cli("reload");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("add: added (started)");
+    expect(r.stdout).toContain("unchanged: keep");
+    const names = (await d.services()).map((s) => s.name).sort();
+    expect(names).toEqual(["add", "change", "keep"]);
+    expect((await d.service("keep")).pid).toBe(keep.pid);
+    const changed = await d.waitState("change", "RUNNING");
+    expect(changed.pid).not.toBe(change.pid);
+    await d.waitState("add", "RUNNING");
+    expect(() => process.kill(drop.pid!, 0)).toThrow();
+  });
+
+  test("a broken config on reload is reported and the running config stays", async () => {
+    d = await startDaemon(prog("a"));
+    const a = await d.waitState("a", "RUNNING");
+    d.writeConfig(prog("a") + `[program.b]\ncommand = "x"\nstartsecs = "soon"\n[program.c\n`);
+    const r = await d.cli("reload");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("tend.toml:");
+    expect(r.stderr).toMatch(/:\d+:\d+/);
+    expect((await d.services()).map((s) => s.name)).toEqual(["a"]);
+    expect((await d.service("a")).pid).toBe(a.pid);
+    // SIGHUP with the same broken file: logged, nothing changes, daemon stays up.
+    d.proc!.kill("SIGHUP");
+    const { waitFor } = await import("../helpers/wait-for.ts");
+    await waitFor(() => d!.log("tend.log").includes("reload failed"));
+    expect((await d.service("a")).pid).toBe(a.pid);
+  });
+
+  test("a program stopped by hand and unchanged stays stopped across a reload", async () => {
+    d = await startDaemon(prog("a") + prog("b"));
+    await d.waitState("a", "RUNNING");
+    await d.cli("stop", "a");
+    d.writeConfig(prog("a") + prog("b") + prog("c"));
+    await d.cli("reload");
+    expect((await d.service("a")).state).toBe("STOPPED");
+    await d.waitState("c", "RUNNING");
+  });
+
+  test("moving a program into a group counts as a change", async () => {
+    d = await startDaemon(prog("a"));
+    const a = await d.waitState("a", "RUNNING");
+    d.writeConfig(prog("a") + `[group.g]\nprograms = ["a"]\n`);
+    const r = await d.cli("reload");
+    expect(r.stdout).toContain("a: changed");
+    const after = await d.waitState("a", "RUNNING");
+    expect(after.group).toBe("g");
+    expect(after.pid).not.toBe(a.pid);
+  });
+});
