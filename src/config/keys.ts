@@ -56,7 +56,7 @@ const PROGRAM_UNSUPPORTED: Readonly<Record<string, string>> = {
   stderr_events_enabled: "supervisord's event keys are not supported by tend",
   stdout_syslog: 'syslog output is not supported; log to a file or "/dev/stdout"',
   stderr_syslog: 'syslog output is not supported; log to a file or "/dev/stderr"',
-  serverurl: "supervisord-only key: tend does not set SUPERVISOR_SERVER_URL",
+  serverurl: "supervisord-only key: tend sets SUPERVISOR_SERVER_URL to its own socket",
   depends_on: "not supported yet: order starts with priority (lower starts first)",
   healthcheck: "not supported yet",
 };

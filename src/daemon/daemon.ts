@@ -44,8 +44,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   server = await listenUnix(config.daemon.socket, config.daemon.socketMode, config.daemon.socketOwner, () =>
     Bun.serve({
       unix: config.daemon.socket,
-      // Streams (log follow) must not be cut after Bun's default 10 s of silence.
-      idleTimeout: 0,
+      // Streams (log follow) must not be cut after Bun's default 10 s of silence. Bun's
+      // types omit idleTimeout for unix sockets, but the runtime honours it (bun-notes §6).
+      ...({ idleTimeout: 0 } as object),
       fetch: (req) => handle(app, req),
       error: (e) => new Response(JSON.stringify({ error: { code: "INTERNAL", message: e.message } }), { status: 500 }),
     }),

@@ -75,7 +75,7 @@ describe("daemon", () => {
     expect(code).not.toBe(0);
     expect(err).toContain("already running");
     expect(err).toContain(d.socket);
-    expect((await (await d.api("GET", "/api/daemon")).json()).pid).toBe(d.pid);
+    expect(((await (await d.api("GET", "/api/daemon")).json()) as { pid: number }).pid).toBe(d.pid);
   });
 
   test("SIGHUP reloads the config", async () => {
