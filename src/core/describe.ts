@@ -24,13 +24,14 @@ export function formatStopTime(ms: number): string {
   return `${MONTHS[d.getMonth()]} ${pad(d.getDate())} ${pad(h12)}:${pad(d.getMinutes())} ${d.getHours() < 12 ? "AM" : "PM"}`;
 }
 
-export function describe(s: ProcessSnapshot, nowMs: number): string {
+/** `name` fills supervisord's hint for a failure with no recorded reason. */
+export function describe(s: ProcessSnapshot, nowMs: number, name = "<name>"): string {
   switch (s.state) {
     case "RUNNING":
       return `pid ${s.pid}, uptime ${formatUptime((nowMs - s.startedAt) / 1000)}`;
     case "BACKOFF":
     case "FATAL":
-      return s.spawnerr || 'unknown error (try "tail <name>")';
+      return s.spawnerr || `unknown error (try "tail ${name}")`;
     case "STOPPED":
     case "EXITED":
       return s.startedAt === 0 ? "Not started" : formatStopTime(s.stoppedAt || s.startedAt);

@@ -152,14 +152,22 @@ export const TABLE: { readonly [S in ProcessState]: Row } = {
     stop: (s, _e, ctx) => toStopping(s, ctx),
   },
   BACKOFF: {
-    "backoff-elapsed": (s) => toStarting(s, false),
+    // BACKOFF → STARTING; but while shutting down nothing respawns: → FATAL (supervisord's stop_all).
+    "backoff-elapsed": (s, _e, ctx) =>
+      ctx.shuttingDown ? step({ ...s, state: "FATAL", backoff: 0 }) : toStarting(s, false),
     // BACKOFF → STOPPED: nothing runs, so nothing to signal (supervisord does the same).
     stop: (s) => step({ ...s, state: "STOPPED", spawnerr: "" }, { kind: "cancel-timer", timer: "backoff" }),
   },
   STOPPING: {
     exited: (s, e, ctx) => step({ ...s, ...exitFields(e, ctx), state: "STOPPED" }, { kind: "cancel-timer", timer: "stopwait" }),
-    // Still alive after stopwaitsecs: SIGKILL, and stay STOPPING until it is reaped.
-    "stop-timeout": (s, _e, ctx) => step(s, { kind: "signal", signal: "KILL", group: ctx.killasgroup }),
+    // Still alive after stopwaitsecs: SIGKILL, and stay STOPPING until it is reaped; like
+    // supervisord, SIGKILL again every stopwaitsecs while it lingers.
+    "stop-timeout": (s, _e, ctx) =>
+      step(
+        s,
+        { kind: "signal", signal: "KILL", group: ctx.killasgroup },
+        { kind: "arm-timer", timer: "stopwait", ms: ctx.stopwaitsecs * 1000 },
+      ),
   },
   EXITED: {
     start: (s) => toStarting(s, true),

@@ -17,7 +17,7 @@ export function serviceView(rec: ProcessRecord, now: number): ServiceDTO {
     program: c.program,
     state: s.state,
     statecode: STATE_CODES[s.state],
-    description: describe(s, now),
+    description: describe(s, now, c.name),
     pid: alive ? s.pid : null,
     started_at: iso(s.startedAt),
     stopped_at: iso(s.stoppedAt),

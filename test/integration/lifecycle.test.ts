@@ -167,4 +167,23 @@ describe("lifecycle", () => {
     const stopped = [...log().matchAll(/stopped: (\w+) \(/g)].map((m) => m[1]);
     expect(stopped).toEqual(["proxy", "app", "db"]);
   });
+
+  test("STARTING → STOPPING → STOPPED when stopped before startsecs", async () => {
+    d = await startDaemon(`[program.slow]\ncommand = "${fixture("forever.sh")}"\nstartsecs = 30\n`);
+    const s = await d.waitState("slow", "STARTING");
+    const r = await d.cli("stop", "slow");
+    expect(r.stdout.trim()).toBe("slow: stopped");
+    const after = await d.service("slow");
+    expect(after.state).toBe("STOPPED");
+    expect(after.exit_signal).toBe("TERM");
+    expect(() => process.kill(s.pid!, 0)).toThrow();
+  });
+
+  test.if(process.getuid?.() === 0)("user runs the program as that user (tend as root)", async () => {
+    d = await startDaemon(`[program.asnobody]\ncommand = "${fixture("prints-env.sh")}"\nstartsecs = 0\nuser = "nobody"\n`);
+    await d.waitState("asnobody", "RUNNING");
+    const out = await waitFor(() => (d!.log("asnobody.out.log").includes("WHOAMI") ? d!.log("asnobody.out.log") : null));
+    expect(out).toContain("WHOAMI=nobody");
+    expect(out).toContain("USER=nobody");
+  });
 });

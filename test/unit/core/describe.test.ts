@@ -104,7 +104,8 @@ group("describe() per state", () => {
 
   // supervisord substitutes the process name here ('tail %s' % info['name']); describe() has
   // no name to put in, so the placeholder is literal. See the report on src/core.
-  test.each(["BACKOFF", "FATAL"] as const)("%s with no spawn error: unknown error (try \"tail <name>\")", (state) => {
+  test.each(["BACKOFF", "FATAL"] as const)("%s with no spawn error: unknown error (try \"tail NAME\")", (state) => {
+    expect(describe(snap({ state, spawnerr: "", startedAt: T }), T, "web")).toBe('unknown error (try "tail web")');
     expect(describe(snap({ state, spawnerr: "", startedAt: T }), T)).toBe(UNKNOWN_ERROR);
   });
 

@@ -375,22 +375,22 @@ const ROWS: readonly Row[] = [
     effects: [cancel("stopwait")],
   },
   {
-    name: "STOPPING → STOPPING when stopwaitsecs pass (SIGKILL to the pid)",
+    name: "STOPPING → STOPPING when stopwaitsecs pass (SIGKILL to the pid, re-armed every stopwaitsecs)",
     from: STOPPING_UP, event: STOP_TIMEOUT, ctx: { killasgroup: false },
     to: STOPPING_UP,
-    effects: [sig("KILL", false)],
+    effects: [sig("KILL", false), arm("stopwait", 10_000)],
   },
   {
     name: "STOPPING → STOPPING when stopwaitsecs pass with killasgroup (SIGKILL to the group)",
     from: STOPPING_UP, event: STOP_TIMEOUT, ctx: { stopasgroup: true, killasgroup: true },
     to: STOPPING_UP,
-    effects: [sig("KILL", true)],
+    effects: [sig("KILL", true), arm("stopwait", 10_000)],
   },
   {
     name: "STOPPING → STOPPING when stopwaitsecs pass with stopasgroup but not killasgroup (SIGKILL to the pid)",
     from: STOPPING_UP, event: STOP_TIMEOUT, ctx: { stopasgroup: true, killasgroup: false },
     to: STOPPING_UP,
-    effects: [sig("KILL", false)],
+    effects: [sig("KILL", false), arm("stopwait", 10_000)],
   },
 ];
 
@@ -561,7 +561,7 @@ describe("crash loops", () => {
     expect(stop.effects).toEqual([cancel("startsecs"), sig("TERM", true), arm("stopwait", 2000)]);
     const kill = drive(stop.next, STOP_TIMEOUT, c);
     expect(kill.next).toEqual(stop.next);
-    expect(kill.effects).toEqual([sig("KILL", true)]);
+    expect(kill.effects).toEqual([sig("KILL", true), arm("stopwait", 2000)]);
     s = drive(kill.next, exited(null, "KILL", AT), c).next;
     expect(s).toMatchObject({ state: "STOPPED", pid: 0, exitstatus: -1, exitSignal: "KILL", stoppedAt: AT });
     expect(drive(s, START, c).effects).toEqual([SPAWN]);
@@ -632,7 +632,7 @@ describe("totality: every state × every event kind", () => {
   });
 });
 
-// ---- known bugs (test.failing: passes while the bug is there; remove .failing once fixed) ---
+// ---- fixed divergences from supervisord (regression tests) ---------------------------------
 
 describe("known divergences from supervisord", () => {
   // supervisord §8 "Daemon shutdown": "There is no more autostart, autorestart or backoff
@@ -640,11 +640,13 @@ describe("known divergences from supervisord", () => {
   // stop_all() moves BACKOFF to FATAL). tend's BACKOFF row ignores ctx.shuttingDown, and the
   // daemon stops groups one priority at a time, so a BACKOFF process in a group that is
   // stopped later gets a brand-new spawn in the middle of the shutdown.
-  test.failing("BACKOFF does not spawn on backoff-elapsed while shutting down", () => {
+  test("BACKOFF → FATAL, with no spawn, on backoff-elapsed while shutting down", () => {
     const out = transition(BACKOFF_2, BACKOFF_ELAPSED, ctx({ shuttingDown: true }));
-    const effects = out.ok ? out.effects : [];
-    expect(effects).not.toContainEqual(SPAWN);
-    if (out.ok) expect(out.next.state).not.toBe("STARTING");
+    expect(out.ok).toBe(true);
+    if (!out.ok) return;
+    expect(out.effects).toEqual([]);
+    expect(out.next.state).toBe("FATAL");
+    expect(out.next.backoff).toBe(0);
   });
 });
 
@@ -744,8 +746,12 @@ function checkedStep(m: Model, s: ProcessSnapshot, e: ProcessEvent, c: Transitio
   }
   // FATAL only after startretries + 1 failed attempts in a row (or a failure while shutting down).
   if (entering("FATAL")) {
-    if (s.state !== "STARTING" || (e.kind !== "spawn-failed" && e.kind !== "exited")) throw new Error(fail("FATAL not from a failed start"));
-    if (m.failures === c.startretries + 1) m.fatalByRetries++;
+    const fromFailedStart = s.state === "STARTING" && (e.kind === "spawn-failed" || e.kind === "exited");
+    // While shutting down, a pending retry gives up instead of respawning (BACKOFF → FATAL).
+    const retryAbandoned = s.state === "BACKOFF" && e.kind === "backoff-elapsed" && c.shuttingDown;
+    if (!fromFailedStart && !retryAbandoned) throw new Error(fail("FATAL not from a failed start"));
+    if (retryAbandoned) m.fatalByShutdown++;
+    else if (m.failures === c.startretries + 1) m.fatalByRetries++;
     else if (c.shuttingDown) m.fatalByShutdown++;
     else throw new Error(fail(`FATAL after ${m.failures} failures with startretries ${c.startretries}`));
     if (next.backoff !== 0) throw new Error(fail("FATAL keeps a backoff"));
