@@ -15,6 +15,7 @@ export interface ApiBackend {
   restart(name: string): Promise<ActionResult[]>;
   signal(name: string, sig: string): ActionResult[];
   readLog(name: string, stream: "stdout" | "stderr", lines: number): string;
+  followLog(name: string, stream: "stdout" | "stderr", lines: number): ReadableStream<Uint8Array>;
   reload(dryRun: boolean): Promise<ReloadPlanDTO>;
   shutdown(): void;
   daemon(): DaemonDTO;
@@ -33,6 +34,17 @@ const flag = (url: URL, key: string, dflt: boolean) => {
   const v = url.searchParams.get(key);
   return v === null ? dflt : !["0", "false", "no"].includes(v.toLowerCase());
 };
+
+const TEXT = { "content-type": "text/plain; charset=utf-8" };
+
+function logParams(u: URL, defaultLines: number): { stream: "stdout" | "stderr"; lines: number } {
+  const stream = u.searchParams.get("stream") ?? "stdout";
+  if (stream !== "stdout" && stream !== "stderr") throw new TendError("BAD_REQUEST", `stream must be stdout or stderr, got "${stream}"`);
+  const raw = u.searchParams.get("lines");
+  const lines = raw === null ? defaultLines : Number(raw);
+  if (!Number.isInteger(lines) || lines < 0 || lines > 1_000_000) throw new TendError("BAD_REQUEST", `lines must be an integer 0..1000000, got "${raw}"`);
+  return { stream, lines };
+}
 
 const actionStatus = (rs: ActionResult[]) => (rs.every((r) => r.ok || r.code === "ALREADY_STARTED" || r.code === "NOT_RUNNING") ? 200 : 207);
 
@@ -56,11 +68,13 @@ const ROUTES: Array<[method: string, pattern: RegExp, handler: Handler]> = [
     return json(rs, actionStatus(rs));
   }],
   ["GET", new RegExp(`^/api/services/${NAME}/log$`), (b, p, u) => {
-    const stream = u.searchParams.get("stream") ?? "stdout";
-    if (stream !== "stdout" && stream !== "stderr") throw new TendError("BAD_REQUEST", `stream must be stdout or stderr, got "${stream}"`);
-    const lines = Number(u.searchParams.get("lines") ?? "100");
-    if (!Number.isInteger(lines) || lines < 0 || lines > 1_000_000) throw new TendError("BAD_REQUEST", `lines must be an integer 0..1000000`);
-    return new Response(b.readLog(p[1]!, stream, lines), { headers: { "content-type": "text/plain; charset=utf-8" } });
+    const { stream, lines } = logParams(u, 100);
+    return new Response(b.readLog(p[1]!, stream, lines), { headers: TEXT });
+  }],
+  ["GET", new RegExp(`^/api/services/${NAME}/log/follow$`), (b, p, u) => {
+    const { stream, lines } = logParams(u, 10);
+    // X-Accel-Buffering: proxies in front of the TCP listener must not hold lines back.
+    return new Response(b.followLog(p[1]!, stream, lines), { headers: { ...TEXT, "x-accel-buffering": "no", "cache-control": "no-cache" } });
   }],
   ["POST", /^\/api\/reload$/, async (b, _p, u) => json(await b.reload(flag(u, "dry_run", false)))],
   ["POST", /^\/api\/shutdown$/, (b) => {

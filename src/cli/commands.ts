@@ -119,6 +119,22 @@ async function shutdown(client: Client): Promise<number> {
   return 0;
 }
 
+async function tail(client: Client, name: string, stream: "stdout" | "stderr", lines: number, follow: boolean): Promise<number> {
+  if (!follow) {
+    const text = await client.log(name, stream, lines);
+    if (text) await Bun.write(Bun.stdout, text);
+    return 0;
+  }
+  // The daemon ends a follow when the program's config is replaced (reload): pick it up again.
+  let n = lines;
+  for (;;) {
+    const body = await client.follow(name, stream, n);
+    for await (const chunk of body) await Bun.write(Bun.stdout, chunk);
+    n = 0;
+    await Bun.sleep(100);
+  }
+}
+
 export async function runClientCommand(cmd: Command, socket: string): Promise<number> {
   const client = new Client(socket);
   switch (cmd.kind) {
@@ -130,11 +146,10 @@ export async function runClientCommand(cmd: Command, socket: string): Promise<nu
       return signal(client, cmd.signal, cmd.names);
     case "pid":
       return pid(client, cmd.name);
-    case "tail": {
-      const text = await client.log(cmd.name, cmd.stream, cmd.lines);
-      if (text) await Bun.write(Bun.stdout, text);
-      return 0;
-    }
+    case "tail":
+      return tail(client, cmd.name, cmd.stream, cmd.lines, cmd.follow);
+    case "logs":
+      return logs(client, cmd.names, cmd.lines, cmd.follow, palette());
     case "reload": {
       console.log(reloadPlan(await client.reload(cmd.dryRun)));
       return 0;
@@ -144,4 +159,56 @@ export async function runClientCommand(cmd: Command, socket: string): Promise<nu
     default:
       throw new TendError("INTERNAL", `not a client command: ${cmd.kind}`);
   }
+}
+
+/** `tend logs`: every selected program's stdout and stderr, line by line, "name | line". */
+async function logs(client: Client, names: string[], lines: number, follow: boolean, p: Palette): Promise<number> {
+  const all = await client.services();
+  const chosen = names.length ? all.filter((s) => names.some((n) => selects(n, s))) : all;
+  for (const n of names) {
+    if (!all.some((s) => selects(n, s))) throw new TendError("BAD_NAME", `no such process: ${n} (known: ${all.map(namespec).join(", ") || "none"})`);
+  }
+  const width = Math.max(0, ...chosen.map((s) => s.name.length));
+  const prefix = (s: ServiceDTO, stream: string) => {
+    const label = `${s.name.padEnd(width)} ${stream === "stderr" ? "!" : "|"}`;
+    return p === PLAIN ? `${label} ` : `${p.dim(label)} `;
+  };
+  const print = (s: ServiceDTO, stream: string, text: string) => {
+    if (!text) return;
+    const body = text.endsWith("\n") ? text.slice(0, -1) : text;
+    console.log(body.split("\n").map((l) => prefix(s, stream) + l).join("\n"));
+  };
+  if (!follow) {
+    for (const s of chosen) {
+      for (const stream of ["stdout", "stderr"] as const) {
+        if ((stream === "stdout" ? s.stdout_logfile : s.stderr_logfile) === null) continue;
+        print(s, stream, await client.log(s.name, stream, lines));
+      }
+    }
+    return 0;
+  }
+  const decoder = () => new TextDecoder();
+  await Promise.all(
+    chosen.flatMap((s) =>
+      (["stdout", "stderr"] as const)
+        .filter((stream) => stream === "stdout" || s.stderr_logfile !== null || s.stdout_logfile === null)
+        .map(async (stream) => {
+          const body = await client.follow(s.name, stream, lines);
+          const dec = decoder();
+          let partial = "";
+          for await (const chunk of body) {
+            const text = partial + dec.decode(chunk, { stream: true });
+            const cut = text.lastIndexOf("\n");
+            if (cut === -1) {
+              partial = text;
+              continue;
+            }
+            partial = text.slice(cut + 1);
+            print(s, stream, text.slice(0, cut + 1));
+          }
+          if (partial) print(s, stream, partial);
+        }),
+    ),
+  );
+  return 0;
 }

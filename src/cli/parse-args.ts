@@ -8,7 +8,8 @@ Usage:
   tend start|stop|restart NAME...       NAME: a program, an instance, GROUP:*, or all
   tend signal SIG NAME...
   tend pid [NAME]
-  tend tail [-n N] NAME [stdout|stderr]
+  tend tail [-f] [-n N] NAME [stdout|stderr]   last N lines (default 10); -f keeps following
+  tend logs [-f] [-n N] [NAME...]       programs' output merged, each line prefixed with its name
   tend reload [--dry-run]               re-read the config: start added, stop removed, restart changed
   tend shutdown                         stop every program, then the daemon
   tend check [-c FILE]                  validate a config and print every problem
@@ -26,6 +27,7 @@ export type Command =
   | { kind: "signal"; signal: string; names: string[] }
   | { kind: "pid"; name: string | null }
   | { kind: "tail"; name: string; stream: "stdout" | "stderr"; lines: number; follow: boolean }
+  | { kind: "logs"; names: string[]; lines: number; follow: boolean }
   | { kind: "reload"; dryRun: boolean }
   | { kind: "shutdown" }
   | { kind: "check" }
@@ -107,6 +109,12 @@ export function parseArgs(argv: readonly string[]): Parsed {
         const lines = Number(values.get("lines") ?? "10");
         if (!Number.isInteger(lines) || lines < 0) throw new UsageError(`-n needs a non-negative integer, got ${values.get("lines")}`);
         return { kind: "tail", name, stream, lines, follow: flags.has("follow") };
+      }
+      case "logs": {
+        known("follow");
+        const lines = Number(values.get("lines") ?? "10");
+        if (!Number.isInteger(lines) || lines < 0) throw new UsageError(`-n needs a non-negative integer, got ${values.get("lines")}`);
+        return { kind: "logs", names: rest, lines, follow: flags.has("follow") };
       }
       case "reload":
         known("dry-run");

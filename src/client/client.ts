@@ -49,6 +49,12 @@ export class Client {
   async log(name: string, stream: "stdout" | "stderr", lines: number): Promise<string> {
     return (await this.request("GET", `/api/services/${encodeURIComponent(name)}/log?stream=${stream}&lines=${lines}`)).text();
   }
+  /** The log's last `lines` lines, then everything written after, until the daemon ends it. */
+  async follow(name: string, stream: "stdout" | "stderr", lines: number): Promise<ReadableStream<Uint8Array>> {
+    const res = await this.request("GET", `/api/services/${encodeURIComponent(name)}/log/follow?stream=${stream}&lines=${lines}`);
+    if (!res.body) throw new TendError("FAILED", "the daemon sent no log stream");
+    return res.body;
+  }
   reload(dryRun: boolean): Promise<ReloadPlanDTO> {
     return this.json("POST", `/api/reload${dryRun ? "?dry_run=1" : ""}`);
   }

@@ -19,6 +19,7 @@ export function buildDaemon(spec: DaemonSpec | null, configDir: string, env: Env
     logDir: at(spec?.log_dir, defaults.logDir),
     pidfile: spec?.pidfile === undefined ? null : resolve(configDir, spec.pidfile),
     loglevel: spec?.loglevel ?? "info",
+    consoleOutput: spec?.console_output ?? false,
   };
 }
 

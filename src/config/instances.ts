@@ -110,6 +110,7 @@ export function buildInstances(program: string, spec: ProgramSpec, ctx: Instance
       stopasgroup: spec.stopasgroup,
       killasgroup: spec.killasgroup,
       redirectStderr,
+      timestamps: spec.timestamps,
       stdoutLogfile,
       stdoutLogfileMaxbytes: maxbytes(stdoutLogfile, spec.stdout_logfile_maxbytes, "stdout_logfile"),
       stdoutLogfileBackups: spec.stdout_logfile_backups,

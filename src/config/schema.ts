@@ -90,6 +90,7 @@ export const DaemonSchema = v.object({
   log_dir: v.optional(path),
   pidfile: v.optional(path),
   loglevel: v.optional(field(parseLogLevel), "info"),
+  console_output: v.optional(bool, false),
 });
 
 export const HttpSchema = v.object({
@@ -123,6 +124,7 @@ export const ProgramSchema = v.object(
     stopasgroup: v.optional(bool, true),
     killasgroup: v.optional(bool, true),
     redirect_stderr: v.optional(bool, false),
+    timestamps: v.optional(bool, false),
     stdout_logfile: v.optional(field(parseLogTarget), "auto"),
     stdout_logfile_maxbytes: v.optional(field(parseByteSize), "50MB"),
     stdout_logfile_backups: v.optional(field(parseInteger(0, LIMITS.backups)), 10),

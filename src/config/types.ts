@@ -16,6 +16,11 @@ export interface DaemonConfig {
   /** Absolute pidfile path, or null for none. */
   readonly pidfile: string | null;
   readonly loglevel: LogLevel;
+  /**
+   * Mirror every program's output to the daemon's own stdout/stderr, each line prefixed
+   * with "name | " (for containers, where the daemon's output is the log).
+   */
+  readonly consoleOutput: boolean;
 }
 
 export interface HttpConfig {
@@ -58,6 +63,8 @@ export interface ProgramConfig {
   readonly stopasgroup: boolean;
   readonly killasgroup: boolean;
   readonly redirectStderr: boolean;
+  /** Prefix every line written to this program's log files with an RFC 3339 timestamp. */
+  readonly timestamps: boolean;
   /** Absolute path, or null when output is discarded ("none" or /dev/null). */
   readonly stdoutLogfile: string | null;
   readonly stdoutLogfileMaxbytes: number;

@@ -8,13 +8,14 @@ import type { Config, ProgramConfig } from "../config/types.ts";
 import { loadConfig } from "../config/load.ts";
 import { TendError } from "../core/errors.ts";
 import { isStoppedState } from "../core/states.ts";
-import { tailLines } from "../logs/tail.ts";
+import { isRegularFile, tailLines } from "../logs/tail.ts";
 import { VERSION } from "../version.ts";
 import { Bus } from "./bus.ts";
 import { realClock } from "./clock.ts";
 import { Control, type ActionResult } from "./control.ts";
 import type { DaemonLog } from "./daemon-log.ts";
 import { groupAlive, signalProcess, spawnProgram } from "./process-port.ts";
+import { ConsoleOutput } from "./console-output.ts";
 import { ProgramOutput } from "./program-output.ts";
 import { descendants } from "./reaper.ts";
 import { planReload } from "./reload-plan.ts";
@@ -26,6 +27,8 @@ export class App implements ApiBackend {
   readonly sup: Supervisor;
   readonly control: Control;
   readonly startedAt = Date.now();
+  /** Prefixes line up on the longest program name. */
+  private readonly console = new ConsoleOutput(() => Math.max(0, ...this.config.programs.map((p) => p.name.length)));
   private reloading: Promise<unknown> = Promise.resolve();
   private shutdownPromise: Promise<void> | null = null;
 
@@ -46,10 +49,12 @@ export class App implements ApiBackend {
   }
 
   private makeOutput(cfg: ProgramConfig): ProgramOutput {
-    return new ProgramOutput(cfg, (stream, msg) => {
+    const out = new ProgramOutput(cfg, (stream, msg) => {
       if (msg) this.logger.error(`${cfg.name}: cannot write ${stream} log: ${msg} (output is dropped until it works again)`);
       else this.logger.info(`${cfg.name}: ${stream} log writable again`);
     });
+    if (this.config.daemon.consoleOutput) out.mirrorTo((stream) => this.console.sink(cfg.name, stream));
+    return out;
   }
 
   /** Start every autostart program, in priority order (supervisord: spawned in order, not awaited). */
@@ -94,8 +99,21 @@ export class App implements ApiBackend {
     if (!path) {
       throw new TendError("NO_FILE", `${rec.name} has no ${stream} log file (${stream === "stderr" ? "redirect_stderr is on or " : ""}it is set to "none")`);
     }
+    if (!isRegularFile(path)) throw new TendError("NO_FILE", `${rec.name}'s ${stream} goes to ${path}, which is not a file: nothing to read back`);
     const cfg = this.sup.records.get(rec.name)!.config;
     return tailLines(path, lines, stream === "stdout" ? cfg.stdoutLogfileBackups : cfg.stderrLogfileBackups);
+  }
+
+  followLog(name: string, stream: "stdout" | "stderr", lines: number): ReadableStream<Uint8Array> {
+    const dto = this.service(name);
+    const rec = this.sup.records.get(dto.name)!;
+    const log = rec.output.stream(stream);
+    // The tail is read and the follower subscribed in one synchronous step: no write can fall
+    // between them, so nothing is lost or repeated at the seam.
+    const path = log.file?.path ?? null;
+    const backups = stream === "stdout" ? rec.config.stdoutLogfileBackups : rec.config.stderrLogfileBackups;
+    const initial = path && lines > 0 ? new TextEncoder().encode(tailLines(path, lines, backups)) : new Uint8Array(0);
+    return log.followers.follow(initial);
   }
 
   daemon(): DaemonDTO {

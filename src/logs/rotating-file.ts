@@ -1,8 +1,10 @@
 // A log file rotated by size: NAME → NAME.1 → … → NAME.N (supervisord's rename chain).
-// Writes are synchronous appends; a failed write (disk full, directory deleted) is reported
-// to `onError` and never thrown, so a logging fault can never take a program down.
+// A target that cannot be rotated (/dev/stdout, a FIFO, a tty) is written as a stream.
+// Writes are synchronous appends; a failed write (disk full, directory deleted, no
+// permission) is reported to `onError` and never thrown, so a logging fault can never take
+// a program down; the next write tries again and reports recovery.
 
-import { closeSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync, existsSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 
 export interface RotationPolicy {
@@ -15,6 +17,8 @@ export interface RotationPolicy {
 export class RotatingFile {
   private fd: number | null = null;
   private size = 0;
+  /** Not a regular file: never rotated, never checked for deletion. */
+  private stream = false;
   private lastError: string | null = null;
 
   constructor(
@@ -23,20 +27,27 @@ export class RotatingFile {
     private readonly onError: (message: string | null) => void = () => {},
   ) {}
 
+  /** Bytes lost to write errors since the last successful write. */
+  dropped = 0;
+
   write(chunk: Uint8Array): void {
     try {
+      // A log directory or file deleted under us: writes would vanish into the unlinked
+      // inode. Notice it and recreate the file where people will look for it.
+      if (this.fd !== null && !this.stream && fstatSync(this.fd).nlink === 0) this.close();
       if (this.fd === null) this.open();
       let off = 0;
       while (off < chunk.length) off += writeSync(this.fd!, chunk, off, chunk.length - off);
       this.size += chunk.length;
-      if (this.policy.maxBytes > 0 && this.size >= this.policy.maxBytes) this.rotate();
+      if (!this.stream && this.policy.maxBytes > 0 && this.size >= this.policy.maxBytes) this.rotate();
       this.clearError();
     } catch (e) {
+      this.dropped += chunk.length;
       this.fail(e);
     }
   }
 
-  /** Close and reopen (external logrotate, or a deleted directory). */
+  /** Close and reopen on the next write (external logrotate, SIGUSR2). */
   reopen(): void {
     this.close();
   }
@@ -53,9 +64,17 @@ export class RotatingFile {
   }
 
   private open(): void {
-    mkdirSync(dirname(this.path), { recursive: true });
-    this.fd = openSync(this.path, "a", 0o644);
-    this.size = fstatSync(this.fd).size;
+    let isFifo = false;
+    try {
+      isFifo = statSync(this.path).isFIFO();
+    } catch {
+      mkdirSync(dirname(this.path), { recursive: true });
+    }
+    // A FIFO opened write-only blocks until a reader comes; read-write never does.
+    this.fd = isFifo ? openSync(this.path, constants.O_RDWR) : openSync(this.path, "a", 0o644);
+    const st = fstatSync(this.fd);
+    this.stream = !st.isFile();
+    this.size = this.stream ? 0 : st.size;
   }
 
   private rotate(): void {
@@ -75,7 +94,8 @@ export class RotatingFile {
   }
 
   private fail(e: unknown): void {
-    const msg = `${this.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+    const code = (e as NodeJS.ErrnoException).code;
+    const msg = `${this.path}: ${code ? `${code} (${describeErrno(code)})` : (e as Error).message}`;
     // Drop the fd so the next write reopens (recreating a deleted directory).
     this.close();
     if (msg !== this.lastError) {
@@ -87,7 +107,28 @@ export class RotatingFile {
   private clearError(): void {
     if (this.lastError !== null) {
       this.lastError = null;
+      this.dropped = 0;
       this.onError(null);
     }
+  }
+}
+
+function describeErrno(code: string): string {
+  switch (code) {
+    case "ENOSPC":
+      return "disk full";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "ENOENT":
+      return "no such file or directory";
+    case "EROFS":
+      return "read-only file system";
+    case "EDQUOT":
+      return "disk quota exceeded";
+    case "EISDIR":
+      return "is a directory";
+    default:
+      return "write failed";
   }
 }

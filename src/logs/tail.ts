@@ -1,7 +1,7 @@
 // Reads the last lines of a log, across its rotated files (NAME, NAME.1, …), for `tend tail`
 // and the API. Reads backwards in blocks so a huge log costs only what is returned.
 
-import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 
 const BLOCK = 64 * 1024;
 
@@ -33,9 +33,18 @@ function readBackwards(path: string, wantNewlines: number, maxBytes: number): Ui
   }
 }
 
+/** A device or FIFO target (/dev/stdout) has no past to read: reading it would block or steal. */
+export function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return true; // not there (yet): reads come back empty
+  }
+}
+
 /** The last `lines` lines of `path` and its rotated predecessors, oldest first. */
 export function tailLines(path: string, lines: number, backups = 10, maxBytes = 16 * 1024 * 1024): string {
-  if (lines <= 0) return "";
+  if (lines <= 0 || !isRegularFile(path)) return "";
   const chunks: Uint8Array[] = [];
   let have = 0;
   const files = [path];

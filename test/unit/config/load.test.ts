@@ -52,6 +52,7 @@ describe("defaults", () => {
       stopasgroup: true,
       killasgroup: true,
       redirectStderr: false,
+      timestamps: false,
       stdoutLogfile: `${LOG_DIR}/web.out.log`,
       stdoutLogfileMaxbytes: 50 * 1024 * 1024,
       stdoutLogfileBackups: 10,
@@ -101,6 +102,7 @@ describe("every key (all-options.toml)", () => {
       logDir: join(FIXTURES, "logs"),
       pidfile: join(FIXTURES, "run/tend.pid"),
       loglevel: "warn",
+      consoleOutput: true,
     });
   });
 
@@ -132,6 +134,7 @@ describe("every key (all-options.toml)", () => {
       stopasgroup: false,
       killasgroup: false,
       redirectStderr: false,
+      timestamps: true,
       stdoutLogfile: join(FIXTURES, "out/site-web-005.log"),
       stdoutLogfileMaxbytes: 1024 * 1024,
       stdoutLogfileBackups: 2,
