@@ -495,7 +495,7 @@ describe("version, usage, colour", () => {
   test("version", async () => {
     const r = await runCli(["version"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^tend \S+ \(\S+\) linux-(x64|arm64)\n$/);
+    expect(r.stdout).toMatch(/^tend \S+ \(\S+\) linux-(x64|arm64)(-musl)?\n$/);
     if (!process.env.TEND_BIN) expect(r.stdout).toBe(`tend ${VERSION} (${COMMIT}) ${process.platform}-${process.arch}\n`);
   });
 
