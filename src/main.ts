@@ -6,14 +6,19 @@ import { parseArgs, UsageError, USAGE } from "./cli/parse-args.ts";
 import { isTendError } from "./core/errors.ts";
 
 async function main(argv: string[]): Promise<number> {
+  // `run` takes the command after `--` verbatim: its options are parsed apart.
+  if (argv[0] === "run") {
+    const { parseRunArgs, runCommand } = await import("./daemon/run.ts");
+    return runCommand(parseRunArgs(argv.slice(1), process.env));
+  }
   const { command, config, socket } = parseArgs(argv);
   switch (command.kind) {
     case "help":
       console.log(USAGE);
       return 0;
     case "version": {
-      const { VERSION, COMMIT } = await import("./version.ts");
-      console.log(`tend ${VERSION} (${COMMIT}) ${process.platform}-${process.arch}`);
+      const { VERSION, COMMIT, TARGET } = await import("./version.ts");
+      console.log(`tend ${VERSION} (${COMMIT}) ${TARGET}`);
       return 0;
     }
     case "check": {

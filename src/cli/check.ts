@@ -2,8 +2,18 @@
 // would run.
 
 import { loadConfig, formatIssues } from "../config/load.ts";
-import type { ConfigIssue } from "../config/types.ts";
+import type { Config, ConfigIssue } from "../config/types.ts";
 import { isTendError } from "../core/errors.ts";
+
+/** The value a key path ended up with, read back from the built config. */
+function effective(cfg: Config, path: string): unknown {
+  const [section, a, b] = path.split(".");
+  const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  if (section === "daemon") return (cfg.daemon as unknown as Record<string, unknown>)[camel(a!)];
+  if (section === "http") return cfg.http ? (cfg.http as unknown as Record<string, unknown>)[camel(a!)] : undefined;
+  const p = cfg.programs.find((x) => x.program === a);
+  return p ? (p as unknown as Record<string, unknown>)[camel(b!)] : undefined;
+}
 
 export function runCheck(file: string): number {
   try {
@@ -15,6 +25,11 @@ export function runCheck(file: string): number {
     );
     for (const p of cfg.programs) console.log(`  ${p.name.padEnd(24)} priority ${String(p.priority).padEnd(5)} ${p.autostart ? "autostart" : "manual   "}  ${p.command.join(" ")}`);
     for (const n of cfg.notes) console.log(`note: ${n}`);
+    const fromEnv = Object.entries(cfg.sources);
+    if (fromEnv.length) {
+      console.log("from the environment (effective values):");
+      for (const [path, source] of fromEnv) console.log(`  ${path} = ${JSON.stringify(effective(cfg, path))}  (${source})`);
+    }
     return 0;
   } catch (e) {
     if (isTendError(e) && e.code === "INVALID_CONFIG" && Array.isArray(e.details)) {

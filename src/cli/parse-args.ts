@@ -13,6 +13,10 @@ Usage:
   tend reload [--dry-run]               re-read the config: start added, stop removed, restart changed
   tend shutdown                         stop every program, then the daemon
   tend check [-c FILE]                  validate a config and print every problem
+  tend run [OPTIONS] -- CMD [ARG...]    supervise one command, no config file (container entrypoint):
+                                        --name N (app), --retries N (3), --no-restart, --startsecs S (1),
+                                        --stop-signal SIG (TERM), --stop-timeout S (10), --log-dir DIR,
+                                        -s SOCKET (serve the API), --log-level L (warn)
   tend version
 
 Global options:

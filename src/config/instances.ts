@@ -111,6 +111,7 @@ export function buildInstances(program: string, spec: ProgramSpec, ctx: Instance
       killasgroup: spec.killasgroup,
       redirectStderr,
       timestamps: spec.timestamps,
+      critical: spec.critical,
       stdoutLogfile,
       stdoutLogfileMaxbytes: maxbytes(stdoutLogfile, spec.stdout_logfile_maxbytes, "stdout_logfile"),
       stdoutLogfileBackups: spec.stdout_logfile_backups,

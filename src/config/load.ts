@@ -22,6 +22,7 @@ import { deepFreeze } from "./objects.ts";
 import { isTable, under } from "./problems.ts";
 import { DaemonSchema, GroupSchema, HttpSchema, parseTable, ProgramSchema } from "./schema.ts";
 import { parseToml } from "./toml.ts";
+import { applyOverrides, envOverrides } from "./overrides.ts";
 import { runValidators } from "./validators.ts";
 
 export { formatIssues } from "./issues.ts";
@@ -79,8 +80,16 @@ function compile(text: string, file: string, document: Record<string, unknown>, 
   const sections = splitSections(root);
   const problems: Problem[] = [];
 
+  // Stage 2b: settings from the environment (TEND_<SECTION>__…, PROCESS_*, LOG_LEVEL).
+  const fromEnv = envOverrides(env, sections.programNames);
+  const daemonTable = sections.daemon ?? {};
+  const sources = applyOverrides(
+    { daemon: daemonTable, http: sections.http, program: (n) => sections.programs.get(n)?.table },
+    fromEnv.overrides,
+  );
+
   // Stage 3: values, table by table.
-  const daemonSpec = parseSection(DaemonSchema, sections.daemon ?? {}, ["daemon"], problems);
+  const daemonSpec = parseSection(DaemonSchema, daemonTable, ["daemon"], problems);
   const httpSpec = sections.http === null ? null : parseSection(HttpSchema, sections.http, ["http"], problems);
   const specs = new Map<string, ProgramSpec>();
   for (const [name, { table }] of sections.programs) {
@@ -144,6 +153,7 @@ function compile(text: string, file: string, document: Record<string, unknown>, 
       ...toIssues(file, problems, sections, locator, expandProblems),
     ]),
     ...fileIssues,
+    ...fromEnv.issues,
   ];
 
   const programs = instances.sort(byStartOrder);
@@ -154,6 +164,7 @@ function compile(text: string, file: string, document: Record<string, unknown>, 
     programs,
     groups: groupsOf(programs, groupSpecs),
     notes,
+    sources,
   };
   return { config, issues };
 }

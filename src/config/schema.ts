@@ -125,6 +125,7 @@ export const ProgramSchema = v.object(
     killasgroup: v.optional(bool, true),
     redirect_stderr: v.optional(bool, false),
     timestamps: v.optional(bool, false),
+    critical: v.optional(bool, false),
     stdout_logfile: v.optional(field(parseLogTarget), "auto"),
     stdout_logfile_maxbytes: v.optional(field(parseByteSize), "50MB"),
     stdout_logfile_backups: v.optional(field(parseInteger(0, LIMITS.backups)), 10),

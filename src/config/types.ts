@@ -63,6 +63,8 @@ export interface ProgramConfig {
   readonly stopasgroup: boolean;
   readonly killasgroup: boolean;
   readonly redirectStderr: boolean;
+  /** When it goes FATAL, or exits for good, the daemon stops everything and exits non-zero. */
+  readonly critical: boolean;
   /** Prefix every line written to this program's log files with an RFC 3339 timestamp. */
   readonly timestamps: boolean;
   /** Absolute path, or null when output is discarded ("none" or /dev/null). */
@@ -86,6 +88,8 @@ export interface Config {
   readonly groups: Readonly<Record<string, readonly string[]>>;
   /** Notes for `tend check`: aliases used (e.g. "program.web.cmd: alias of command"). */
   readonly notes: readonly string[];
+  /** Keys set from the environment: "program.app.startsecs" → "TEND_PROGRAM__APP_STARTSECS". */
+  readonly sources: Readonly<Record<string, string>>;
 }
 
 /** One problem found in a config file. All of them are collected before failing. */

@@ -10,7 +10,9 @@ import { TendError } from "../core/errors.ts";
 import { isStoppedState } from "../core/states.ts";
 import { isRegularFile, tailLines } from "../logs/tail.ts";
 import { VERSION } from "../version.ts";
-import { Bus } from "./bus.ts";
+import { Bus, type StateChange } from "./bus.ts";
+import { describe } from "../core/describe.ts";
+import { wantsRestart } from "../core/transitions.ts";
 import { realClock } from "./clock.ts";
 import { Control, type ActionResult } from "./control.ts";
 import type { DaemonLog } from "./daemon-log.ts";
@@ -21,6 +23,9 @@ import { descendants } from "./reaper.ts";
 import { planReload } from "./reload-plan.ts";
 import { serviceView } from "./service-view.ts";
 import { Supervisor, type ProcessRecord } from "./supervisor.ts";
+
+/** Config.file of `tend run`, which has no file. */
+export const RUN_MODE_FILE = "(tend run)";
 
 export class App implements ApiBackend {
   readonly bus = new Bus();
@@ -35,7 +40,7 @@ export class App implements ApiBackend {
   constructor(
     public config: Config,
     readonly logger: DaemonLog,
-    private readonly onShutdownComplete: () => Promise<void>,
+    private readonly onShutdownComplete: (exitCode: number) => Promise<void>,
   ) {
     this.sup = new Supervisor(config.programs, {
       port: { spawn: spawnProgram, signal: signalProcess, groupAlive },
@@ -46,6 +51,21 @@ export class App implements ApiBackend {
       makeOutput: (cfg) => this.makeOutput(cfg),
     });
     this.control = new Control(this.sup, this.bus);
+    this.bus.subscribe((c) => this.watchCritical(c));
+  }
+
+  /**
+   * A `critical` program that gives up (FATAL) or ends for good (EXITED with no restart to
+   * come) takes the daemon down, in order, with a non-zero exit: the container stops instead
+   * of limping on without it.
+   */
+  private watchCritical(c: StateChange): void {
+    const rec = this.sup.records.get(c.name);
+    if (!rec?.config.critical || this.sup.shuttingDown) return;
+    const forGood = c.to === "FATAL" || (c.to === "EXITED" && !wantsRestart(rec.config.autorestart, c.snapshot.expected === true));
+    if (!forGood) return;
+    this.logger.error(`critical program ${c.name} is ${c.to} (${describe(c.snapshot, Date.now(), c.name) || "exited"}): stopping everything`);
+    void this.shutdown(1);
   }
 
   private makeOutput(cfg: ProgramConfig): ProgramOutput {
@@ -140,6 +160,7 @@ export class App implements ApiBackend {
 
   private async reloadNow(dryRun: boolean): Promise<ReloadPlanDTO> {
     if (this.sup.shuttingDown) throw new TendError("SHUTTING_DOWN", "tend is shutting down");
+    if (this.config.file === RUN_MODE_FILE) throw new TendError("FAILED", "tend run has no config file to reload");
     // A bad config throws INVALID_CONFIG here, before anything is touched.
     const next = loadConfig(this.config.file);
     const plan = planReload(this.config, next);
@@ -178,8 +199,8 @@ export class App implements ApiBackend {
 
   // ---- shutdown ----------------------------------------------------------------------------
 
-  /** Stop everything in reverse priority order, then leave. Idempotent. */
-  shutdown(): Promise<void> {
+  /** Stop everything in reverse priority order, then leave with `exitCode`. Idempotent. */
+  shutdown(exitCode = 0): Promise<void> {
     if (this.shutdownPromise) return this.shutdownPromise;
     this.sup.shuttingDown = true;
     this.logger.info("shutting down: stopping all programs");
@@ -189,7 +210,7 @@ export class App implements ApiBackend {
       await this.control.stopOrdered(recs);
       await this.killLeftovers();
       this.logger.info("all programs stopped; exiting");
-      await this.onShutdownComplete();
+      await this.onShutdownComplete(exitCode);
     })();
     return this.shutdownPromise;
   }

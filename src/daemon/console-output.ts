@@ -25,6 +25,22 @@ export class ConsoleOutput {
     this.colour = { 1: wants && isatty(1), 2: wants && isatty(2) };
   }
 
+  /** Output passed through unchanged (tend run): no prefix, no line assembly. */
+  static raw(stream: StreamName): Sink & { end(): void } {
+    const fd = stream === "stdout" ? 1 : 2;
+    return {
+      write: (chunk) => {
+        try {
+          let off = 0;
+          while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+        } catch {
+          // The console went away: keep draining the pipe so the program never blocks.
+        }
+      },
+      end: () => {},
+    };
+  }
+
   sink(name: string, stream: StreamName): Sink & { end(): void } {
     const fd = stream === "stdout" ? 1 : 2;
     const buffer = new LineBuffer((line) => {

@@ -1,14 +1,13 @@
 // `tend daemon`: load the config, take the socket, start supervising, and handle the
-// daemon's own signals (TERM/INT stop everything in order and exit 0; HUP reloads; USR2
+// daemon's own signals (TERM/INT stop everything in order and exit; HUP reloads; USR2
 // reopens logs). Handlers are always installed: as PID 1, Bun ignores TERM without one.
+// `tend run` (run.ts) shares all of this through `supervise`.
 
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Server } from "bun";
 import { handle } from "../api/routes.ts";
-import { loadConfig } from "../config/load.ts";
-import { formatIssues } from "../config/load.ts";
-import type { ConfigIssue } from "../config/types.ts";
+import { formatIssues, loadConfig } from "../config/load.ts";
+import type { Config, ConfigIssue } from "../config/types.ts";
 import { isTendError } from "../core/errors.ts";
 import { App } from "./app.ts";
 import { DaemonLog } from "./daemon-log.ts";
@@ -27,30 +26,45 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   if (opts.socket) config = { ...config, daemon: { ...config.daemon, socket: opts.socket } };
   const log = new DaemonLog(config.daemon.loglevel, true);
   log.setFile(join(config.daemon.logDir, "tend.log"));
+  return supervise(config, log, { serve: true, reload: true, started: (app) => app.autostart() });
+}
 
+export interface SuperviseOptions {
+  /** Listen on config.daemon.socket (tend run only does when asked for a socket). */
+  readonly serve: boolean;
+  /** SIGHUP re-reads the config file. */
+  readonly reload: boolean;
+  /** Called once the API is up: start programs, attach controllers. */
+  readonly started: (app: App) => void;
+}
+
+/** The daemon's life: serve, start, handle signals, and resolve with the exit code. */
+export async function supervise(config: Config, log: DaemonLog, opts: SuperviseOptions): Promise<number> {
   let server: Server<undefined> | null = null;
   let resolveExit: (code: number) => void = () => {};
   const exited = new Promise<number>((r) => (resolveExit = r));
-  const app = new App(config, log, async () => {
+  const app = new App(config, log, async (code) => {
     // Let in-flight answers (the shutdown request's own 202) go out; then cut streams.
     if (server) await Promise.race([server.stop(false), Bun.sleep(500)]);
     void server?.stop(true);
-    removeFile(app.config.daemon.socket);
+    if (server) removeFile(app.config.daemon.socket);
     removeFile(app.config.daemon.pidfile);
     log.close();
-    resolveExit(0);
+    resolveExit(code);
   });
 
-  server = await listenUnix(config.daemon.socket, config.daemon.socketMode, config.daemon.socketOwner, () =>
-    Bun.serve({
-      unix: config.daemon.socket,
-      // Streams (log follow) must not be cut after Bun's default 10 s of silence. Bun's
-      // types omit idleTimeout for unix sockets, but the runtime honours it (bun-notes §6).
-      ...({ idleTimeout: 0 } as object),
-      fetch: (req) => handle(app, req),
-      error: (e) => new Response(JSON.stringify({ error: { code: "INTERNAL", message: e.message } }), { status: 500 }),
-    }),
-  );
+  if (opts.serve) {
+    server = await listenUnix(config.daemon.socket, config.daemon.socketMode, config.daemon.socketOwner, () =>
+      Bun.serve({
+        unix: config.daemon.socket,
+        // Streams (log follow) must not be cut after Bun's default 10 s of silence. Bun's
+        // types omit idleTimeout for unix sockets, but the runtime honours it (bun-notes §6).
+        ...({ idleTimeout: 0 } as object),
+        fetch: (req) => handle(app, req),
+        error: (e) => new Response(JSON.stringify({ error: { code: "INTERNAL", message: e.message } }), { status: 500 }),
+      }),
+    );
+  }
   writePidfile(config.daemon.pidfile);
   installReaper();
 
@@ -58,8 +72,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const stop = (sig: string) => {
     signals++;
     if (signals === 1) {
-      log.info(`received SIG${sig.replace(/^SIG/, "")}: shutting down`);
-      void app.shutdown();
+      log.info(`received SIG${sig}: shutting down`);
+      void app.shutdown(0);
     } else {
       app.forceKill();
     }
@@ -68,6 +82,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   process.on("SIGINT", () => stop("INT"));
   process.on("SIGQUIT", () => stop("QUIT"));
   process.on("SIGHUP", () => {
+    if (!opts.reload) return;
     log.info("received SIGHUP: reloading the config");
     app.reload(false).catch((e) => {
       const issues = isTendError(e) && Array.isArray(e.details) ? formatIssues(e.details as ConfigIssue[]) : "";
@@ -80,11 +95,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     for (const rec of app.sup.records.values()) rec.output.reopen();
   });
 
-  log.info(`tend started with pid ${process.pid}, config ${config.file}, socket ${config.daemon.socket}`);
-  app.autostart();
+  log.info(`tend started with pid ${process.pid}, config ${config.file}${opts.serve ? `, socket ${config.daemon.socket}` : ""}`);
+  opts.started(app);
   // Orphans may predate our handler (PID 1 in a container started by a shell script).
   reapOrphans();
-  const code = await exited;
-  if (existsSync(config.daemon.socket)) removeFile(config.daemon.socket);
-  return code;
+  return exited;
 }

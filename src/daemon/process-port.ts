@@ -57,11 +57,16 @@ function resolveCommand(argv0: string, pathVar: string | undefined, cwd: string 
   }
   const st = statSync(resolved);
   if (st.isDirectory()) throw new SpawnError(`command at '${resolved}' is a directory`, "NOT_EXECUTABLE");
-  try {
-    accessSync(resolved, fsc.X_OK);
-  } catch {
-    throw new SpawnError(`command at '${resolved}' is not executable`, "NOT_EXECUTABLE");
+  // access(X_OK) says yes to root for any file; the mode bits are what exec checks.
+  let executable = (st.mode & 0o111) !== 0;
+  if (executable) {
+    try {
+      accessSync(resolved, fsc.X_OK);
+    } catch {
+      executable = false;
+    }
   }
+  if (!executable) throw new SpawnError(`command at '${resolved}' is not executable`, "NOT_EXECUTABLE");
   return resolved;
 }
 
@@ -148,7 +153,9 @@ export function spawnProgram(cfg: ProgramConfig, ctx: SpawnContext): ChildHandle
   } catch (e) {
     closeSync(outR);
     if (errR !== null) closeSync(errR);
-    throw new SpawnError(describeSpawnFailure(e, argv0), "FAILED");
+    const code = (e as NodeJS.ErrnoException).code;
+    const kind = code === "ENOENT" ? "NO_FILE" : code === "EACCES" || code === "ENOEXEC" ? "NOT_EXECUTABLE" : "FAILED";
+    throw new SpawnError(describeSpawnFailure(e, argv0), kind);
   } finally {
     if (oldUmask !== null) process.umask(oldUmask);
     // Our copies of the write ends must go, or EOF never arrives when the child exits.
@@ -171,6 +178,8 @@ function describeSpawnFailure(e: unknown, argv0: string): string {
       return `can't find command '${argv0}'`;
     case "EACCES":
       return `no permission to run command '${argv0}'`;
+    case "ENOEXEC":
+      return `command at '${argv0}' is not executable (not a program or script with #!)`;
     case "EMFILE":
     case "ENFILE":
       return `too many open files to spawn '${argv0}'`;
