@@ -12,7 +12,7 @@ export const ERROR_MAP: { readonly [C in ErrorCode]: { readonly http: number; re
   NOT_RUNNING: { http: 409, exit: 7 },
   SPAWN_ERROR: { http: 500, exit: 7 },
   ABNORMAL_TERMINATION: { http: 500, exit: 7 },
-  NO_FILE: { http: 500, exit: 1 },
+  NO_FILE: { http: 404, exit: 1 },
   NOT_EXECUTABLE: { http: 500, exit: 1 },
   SHUTTING_DOWN: { http: 503, exit: 1 },
   INVALID_CONFIG: { http: 422, exit: 2 },

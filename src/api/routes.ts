@@ -41,7 +41,7 @@ function logParams(u: URL, defaultLines: number): { stream: "stdout" | "stderr";
   const stream = u.searchParams.get("stream") ?? "stdout";
   if (stream !== "stdout" && stream !== "stderr") throw new TendError("BAD_REQUEST", `stream must be stdout or stderr, got "${stream}"`);
   const raw = u.searchParams.get("lines");
-  const lines = raw === null ? defaultLines : Number(raw);
+  const lines = raw === null ? defaultLines : raw.trim() === "" ? NaN : Number(raw);
   if (!Number.isInteger(lines) || lines < 0 || lines > 1_000_000) throw new TendError("BAD_REQUEST", `lines must be an integer 0..1000000, got "${raw}"`);
   return { stream, lines };
 }

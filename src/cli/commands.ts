@@ -30,7 +30,9 @@ async function status(client: Client, names: string[], json: boolean): Promise<n
     for (const spec of names) {
       const hit = all.filter((s) => selects(spec, s));
       if (hit.length === 0) {
-        errors.push(`${spec}: ERROR (no such ${spec.includes(":") ? "group" : "process"}; known: ${all.map(namespec).join(", ") || "none"})`);
+        const isGroup = /:\*?$/.test(spec);
+        const known = isGroup ? [...new Set(all.map((s) => `${s.group}:*`))] : all.map(namespec);
+        errors.push(`${spec}: ERROR (no such ${isGroup ? "group" : "process"}; known: ${known.join(", ") || "none"})`);
         code = 4;
       }
       for (const s of hit) if (!shown.includes(s)) shown.push(s);
@@ -61,7 +63,9 @@ async function action(client: Client, verb: "start" | "stop" | "restart", names:
     }
     for (const r of o.rs) {
       console.log(resultLine(r, p));
-      if (!r.ok && r.code) code = Math.max(code, exitCodeOf(r.code));
+      // supervisorctl: "not running" is no failure for stop, as "already started" is none for start.
+      const harmless = verb === "stop" && r.code === "NOT_RUNNING";
+      if (!r.ok && r.code && !harmless) code = Math.max(code, exitCodeOf(r.code));
     }
   }
   return code;

@@ -13,8 +13,8 @@ export interface Palette {
 export const COLOURS: Palette = { green: ESC("32"), red: ESC("31"), yellow: ESC("33"), dim: ESC("2") };
 export const PLAIN: Palette = { green: (s) => s, red: (s) => s, yellow: (s) => s, dim: (s) => s };
 
-/** supervisord's namespec: "name" when the group is the program itself, else "group:name". */
-export const namespec = (s: { name: string; group: string }) => (s.group === s.name ? s.name : `${s.group}:${s.name}`);
+export { namespec } from "../core/names.ts";
+import { namespec } from "../core/names.ts";
 
 function colourState(state: string, p: Palette): string {
   const padded = state.padEnd(10);

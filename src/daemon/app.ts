@@ -7,6 +7,7 @@ import type { DaemonDTO, ReloadPlanDTO, ServiceDTO } from "../api/dto.ts";
 import type { Config, ProgramConfig } from "../config/types.ts";
 import { loadConfig } from "../config/load.ts";
 import { TendError } from "../core/errors.ts";
+import { byNamespec } from "../core/names.ts";
 import { isStoppedState } from "../core/states.ts";
 import { isRegularFile, tailLines } from "../logs/tail.ts";
 import { VERSION } from "../version.ts";
@@ -86,7 +87,8 @@ export class App implements ApiBackend {
 
   services(): ServiceDTO[] {
     const now = Date.now();
-    return this.sup.ordered().map((r) => serviceView(r, now));
+    // supervisord's getAllProcessInfo order (group, then name), so listings match supervisorctl.
+    return this.sup.ordered().map((r) => serviceView(r, now)).sort(byNamespec);
   }
 
   service(name: string): ServiceDTO {

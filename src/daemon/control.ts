@@ -6,6 +6,7 @@ import { TendError, type ErrorCode } from "../core/errors.ts";
 import { parseSignal } from "../core/signals.ts";
 import { isRunningState, isSignallable, isStoppedState, type ProcessState } from "../core/states.ts";
 import type { ProcessSnapshot } from "../core/transitions.ts";
+import { byNamespec, namespec } from "../core/names.ts";
 import type { Bus } from "./bus.ts";
 import type { ProcessRecord, Supervisor } from "./supervisor.ts";
 
@@ -45,8 +46,9 @@ export class Control {
   }
 
   private badName(spec: string, group: boolean): TendError {
-    const names = this.sup.ordered().map((r) => r.name);
-    const groups = [...new Set(this.sup.ordered().map((r) => r.config.group))];
+    const recs = this.sup.ordered().map((r) => r.config).sort(byNamespec);
+    const names = recs.map(namespec);
+    const groups = [...new Set(recs.map((r) => r.group))];
     const known = group ? groups.map((g) => `${g}:*`) : names;
     return new TendError(
       "BAD_NAME",
@@ -136,7 +138,10 @@ export class Control {
   signal(spec: string, sig: string): ActionResult[] {
     const name = parseSignal(sig);
     if (!name) throw new TendError("BAD_SIGNAL", `unknown signal: ${sig}`);
-    return this.resolve(spec).map((rec) => {
+    let recs = this.resolve(spec);
+    // For a group or all, supervisord signals only the members that can be signalled.
+    if (isMany(spec)) recs = recs.filter((r) => isSignallable(r.snapshot.state) && r.snapshot.pid);
+    return recs.map((rec) => {
       if (!isSignallable(rec.snapshot.state) || !rec.snapshot.pid) return result(rec, "NOT_RUNNING", "not running");
       const err = this.sup.port().signal(rec.snapshot.pid, name, false);
       return err ? result(rec, "FAILED", err) : result(rec, null, "signalled");

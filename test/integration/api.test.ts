@@ -58,11 +58,12 @@ describe("services", () => {
     const list = await call<ServiceDTO[]>("GET", "/api/services");
     expect(list.status).toBe(200);
     expect(list.type).toStartWith("application/json");
+    // supervisord's getAllProcessInfo order: by group, then name.
     expect(list.body.map((s) => [s.group, s.name, s.state])).toEqual([
       ["site", "off", "STOPPED"],
+      ["site", "web", "RUNNING"],
       ["w", "w_00", "RUNNING"],
       ["w", "w_01", "RUNNING"],
-      ["site", "web", "RUNNING"],
     ]);
 
     const web = await call<ServiceDTO>("GET", "/api/services/web");
@@ -213,8 +214,7 @@ describe("services", () => {
     expect((await call<string>("GET", "/api/services/count/log?lines=2")).body).toBe("line 149\nline 150\n");
     expect((await call<string>("GET", "/api/services/count/log?lines=0")).body).toBe("");
 
-    // BUG: `GET /api/services/count/log?lines=` (empty) answers 200 with no lines (Number("") is 0) instead of 400 BAD_REQUEST.
-    for (const bad of ["-1", "abc", "1.5", "1000001", "1e400"]) {
+    for (const bad of ["", "-1", "abc", "1.5", "1000001", "1e400"]) {
       const r = await call<ErrorDTO>("GET", `/api/services/count/log?lines=${bad}`);
       expect({ bad, status: r.status, code: r.body.error?.code }).toEqual({ bad, status: 400, code: "BAD_REQUEST" });
     }
@@ -223,7 +223,7 @@ describe("services", () => {
     expect(badStream.body.error).toMatchObject({ code: "BAD_REQUEST", message: 'stream must be stdout or stderr, got "both"' });
 
     const merged = await call<ErrorDTO>("GET", "/api/services/merged/log?stream=stderr");
-    // BUG: a log stream that the config does not write (redirect_stderr) answers HTTP 500, a server error; it should be a 4xx (404).
+    expect(merged.status).toBe(404);
     expect(merged.body.error.code).toBe("NO_FILE");
     expect(merged.body.error.message).toContain("merged has no stderr log file");
   });
