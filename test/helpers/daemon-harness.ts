@@ -27,6 +27,12 @@ export function makeTempDir(prefix = "tend-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** Pids a fixture recorded in `file`, one a line (spawns-grandchildren.sh writes "parent N" too). */
+export function pidsIn(file: string): number[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8").split("\n").map((l) => Number(l.replace(/^parent /, ""))).filter((n) => n > 0);
+}
+
 export function fixture(name: string): string {
   return join(PROGRAMS, name);
 }

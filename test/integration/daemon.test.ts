@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { Daemon, fixture, isGone, makeTempDir, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
+import { Daemon, fixture, isGone, makeTempDir, pidsIn, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
 
 let d: Daemon | null = null;
 afterEach(async () => {
@@ -12,9 +12,6 @@ afterEach(async () => {
   d?.cleanup();
   d = null;
 });
-
-const pidsIn = (file: string) =>
-  existsSync(file) ? readFileSync(file, "utf8").split("\n").map((l) => Number(l.replace(/^parent /, ""))).filter((n) => n > 0) : [];
 
 describe("daemon", () => {
   test("socket is 0600, pidfile holds the daemon's pid, both removed at exit", async () => {

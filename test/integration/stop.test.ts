@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Daemon, fixture, isGone, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
+import { Daemon, fixture, isGone, pidsIn, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
 
 let d: Daemon | null = null;
 afterEach(async () => {
@@ -12,9 +12,6 @@ afterEach(async () => {
   d?.cleanup();
   d = null;
 });
-
-const pidsIn = (file: string) =>
-  existsSync(file) ? readFileSync(file, "utf8").split("\n").map((l) => Number(l.replace(/^parent /, ""))).filter((n) => n > 0) : [];
 
 describe("stop", () => {
   test("a child that ignores SIGTERM is SIGKILLed after stopwaitsecs, staying STOPPING until then", async () => {
