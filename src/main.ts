@@ -23,13 +23,24 @@ async function main(argv: string[]): Promise<number> {
     }
     case "check": {
       const { findConfigFile } = await import("./config/find.ts");
+      const file = findConfigFile(config, process.env);
+      const { isSupervisordConfig } = await import("./import/load.ts");
+      if (isSupervisordConfig(file)) return (await import("./import/cli.ts")).runCheckSupervisord(file);
       const { runCheck } = await import("./cli/check.ts");
-      return runCheck(findConfigFile(config, process.env));
+      return runCheck(file);
     }
+    case "import":
+      return (await import("./import/cli.ts")).runImport(command.file, command.out);
     case "daemon": {
       const { findConfigFile } = await import("./config/find.ts");
       const file = findConfigFile(config, process.env);
       const sock = socket ?? process.env.TEND_SOCKET;
+      // A supervisord.conf runs through the same conversion as `tend import`.
+      const { isSupervisordConfig } = await import("./import/load.ts");
+      if (isSupervisordConfig(file)) {
+        if (command.detach) throw new UsageError("--detach takes a tend.toml: convert first with `tend import`, or run in the foreground");
+        return (await import("./import/cli.ts")).runSupervisordDaemon({ configFile: file, socket: sock });
+      }
       if (command.detach) {
         const { detach } = await import("./cli/detach.ts");
         return detach(file, sock);
@@ -40,6 +51,12 @@ async function main(argv: string[]): Promise<number> {
     default: {
       const { resolveSocket } = await import("./cli/socket-path.ts");
       const { runClientCommand } = await import("./cli/commands.ts");
+      // -c supervisord.conf: the socket is its [unix_http_server] file.
+      const named = config ?? process.env.TEND_CONFIG;
+      if (!socket && !process.env.TEND_SOCKET && named && /\.(conf|ini)$/i.test(named)) {
+        const { loadAnyConfig } = await import("./import/load.ts");
+        return runClientCommand(command, loadAnyConfig(named).daemon.socket);
+      }
       return runClientCommand(command, resolveSocket(socket, config));
     }
   }

@@ -83,6 +83,12 @@ const ROUTES: Array<[method: string, pattern: RegExp, handler: Handler]> = [
     return json({ ok: true, message: "shutting down" }, 202);
   }],
   ["GET", /^\/api\/daemon$/, (b) => json(b.daemon())],
+  // supervisord's doors (src/xmlrpc/, loaded on first use): XML-RPC on any path under /RPC2
+  // (a GET is its 400), and the tail -f streams supervisorctl reads.
+  ["POST", /^\/RPC2/, async (b, _p, _u, req) => (await import("../xmlrpc/handler.ts")).handleRpc(b, req)],
+  ["GET", /^\/RPC2/, async (b, _p, _u, req) => (await import("../xmlrpc/handler.ts")).handleRpc(b, req)],
+  ["GET", /^\/logtail\/(.+)$/, async (b, p, _u, req) => (await import("../xmlrpc/logtail.ts")).handleLogtail(b, req, p[1]!)],
+  ["GET", /^\/mainlogtail$/, async (b, _p, _u, req) => (await import("../xmlrpc/logtail.ts")).handleMainLogtail(b, req)],
 ];
 
 export function errorResponse(e: unknown): Response {
@@ -93,7 +99,9 @@ export function errorResponse(e: unknown): Response {
 
 export async function handle(backend: ApiBackend, req: Request): Promise<Response> {
   try {
-    const url = new URL(req.url);
+    // A request with an empty Host header (supervisorctl's tail -f over a unix socket) has a
+    // relative req.url: resolve it against localhost rather than fail.
+    const url = new URL(req.url, "http://localhost");
     let path: string;
     try {
       path = decodeURIComponent(url.pathname);

@@ -13,6 +13,7 @@ Usage:
   tend reload [--dry-run]               re-read the config: start added, stop removed, restart changed
   tend shutdown                         stop every program, then the daemon
   tend check [-c FILE]                  validate a config and print every problem
+  tend import FILE [-o OUT]             convert a supervisord.conf to tend.toml (stdout, or OUT)
   tend run [OPTIONS] -- CMD [ARG...]    supervise one command, no config file (container entrypoint):
                                         --name N (app), --retries N (3), --no-restart, --startsecs S (1),
                                         --stop-signal SIG (TERM), --stop-timeout S (10), --log-dir DIR,
@@ -35,6 +36,7 @@ export type Command =
   | { kind: "reload"; dryRun: boolean }
   | { kind: "shutdown" }
   | { kind: "check" }
+  | { kind: "import"; file: string; out: string | null }
   | { kind: "version" }
   | { kind: "help" };
 
@@ -68,6 +70,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
     else if (a === "-s" || a === "--socket") socket = next();
     else if (a.startsWith("--socket=")) socket = a.slice(9);
     else if (a === "-n" || a === "--lines") values.set("lines", next());
+    else if (a === "-o" || a === "--output") values.set("output", next());
     else if (/^-\d+$/.test(a)) values.set("lines", a.slice(1));
     else if (a === "-h" || a === "--help") flags.add("help");
     else if (a === "-f" || a === "--follow") flags.add("follow");
@@ -129,6 +132,10 @@ export function parseArgs(argv: readonly string[]): Parsed {
       case "check":
         known();
         return { kind: "check" };
+      case "import":
+        known();
+        if (rest.length !== 1) throw new UsageError("import needs one FILE: tend import supervisord.conf [-o tend.toml]");
+        return { kind: "import", file: rest[0]!, out: values.get("output") ?? null };
       case "version":
       case "--version":
         return { kind: "version" };

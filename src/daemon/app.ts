@@ -2,10 +2,12 @@
 // Boot and teardown order live here: config → logs → socket → supervisor → autostart;
 // shutdown is the reverse, with every program stopped in reverse priority first.
 
+import { closeSync, openSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import type { ApiBackend } from "../api/routes.ts";
 import type { DaemonDTO, ReloadPlanDTO, ServiceDTO } from "../api/dto.ts";
 import type { Config, ProgramConfig } from "../config/types.ts";
-import { loadConfig } from "../config/load.ts";
+import { loadAnyConfig } from "../import/load.ts";
 import { TendError } from "../core/errors.ts";
 import { byNamespec } from "../core/names.ts";
 import { isStoppedState } from "../core/states.ts";
@@ -23,6 +25,7 @@ import { ProgramOutput } from "./program-output.ts";
 import { descendants } from "./reaper.ts";
 import { planReload } from "./reload-plan.ts";
 import { serviceView } from "./service-view.ts";
+import { withPrograms } from "../xmlrpc/config-ops.ts";
 import { Supervisor, type ProcessRecord } from "./supervisor.ts";
 
 /** Config.file of `tend run`, which has no file. */
@@ -151,6 +154,51 @@ export class App implements ApiBackend {
     };
   }
 
+  // ---- supervisord compatibility (the XML-RPC adapter, src/xmlrpc/) --------------------------
+
+  /** The config file again, as the daemon reads it (a supervisord .conf is converted). */
+  readConfigFile(): Config {
+    return loadAnyConfig(this.config.file);
+  }
+
+  /** supervisord's removelogs: delete a process's current log files and reopen them empty. */
+  clearLogs(name: string): void {
+    const rec = this.sup.records.get(name);
+    if (!rec) throw new TendError("BAD_NAME", `no such process: ${name}`);
+    for (const log of new Set([rec.output.stdout, rec.output.stderr])) {
+      const path = log.file?.path;
+      if (!path) continue;
+      rmSync(path, { force: true });
+      log.reopen();
+      closeSync(openSync(path, "a", 0o644));
+    }
+  }
+
+  mainLogPath(): string | null {
+    return join(this.config.daemon.logDir, "tend.log");
+  }
+
+  clearMainLog(): void {
+    const path = this.mainLogPath()!;
+    rmSync(path, { force: true });
+    this.logger.reopen();
+    closeSync(openSync(path, "a", 0o644));
+  }
+
+  /** supervisord's addProcessGroup: run these programs too (autostart ones start now). */
+  addPrograms(programs: readonly ProgramConfig[]): void {
+    const fresh = programs.map((cfg) => this.sup.add(cfg));
+    this.config = withPrograms(this.config, [...this.config.programs, ...programs]);
+    for (const rec of this.sup.ordered()) if (fresh.includes(rec) && rec.config.autostart) this.sup.dispatch(rec.name, { kind: "start" });
+  }
+
+  /** supervisord's removeProcessGroup: forget stopped programs. */
+  removePrograms(names: readonly string[]): void {
+    const gone = new Set(names.filter((n) => { const r = this.sup.records.get(n); return r !== undefined && isStoppedState(r.snapshot.state); }));
+    for (const n of gone) this.sup.remove(n);
+    this.config = withPrograms(this.config, this.config.programs.filter((p) => !gone.has(p.name)));
+  }
+
   // ---- reload ------------------------------------------------------------------------------
 
   /** Re-read the config file and apply the per-program diff. One reload at a time. */
@@ -164,7 +212,7 @@ export class App implements ApiBackend {
     if (this.sup.shuttingDown) throw new TendError("SHUTTING_DOWN", "tend is shutting down");
     if (this.config.file === RUN_MODE_FILE) throw new TendError("FAILED", "tend run has no config file to reload");
     // A bad config throws INVALID_CONFIG here, before anything is touched.
-    const next = loadConfig(this.config.file);
+    const next = loadAnyConfig(this.config.file);
     const plan = planReload(this.config, next);
     const dto: ReloadPlanDTO = {
       added: [...plan.added],

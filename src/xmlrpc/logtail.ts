@@ -1,0 +1,185 @@
+// GET /logtail/<namespec>[/stdout|/stderr] and GET /mainlogtail: supervisord's `tail -f`
+// streams, which `supervisorctl tail -f` and `maintail -f` read. Each starts with the last 1024
+// bytes of the file and then follows it, as a chunked text/plain body.
+//
+// A program's stream is fed by tend's live follower fan-out (every write as it happens, no
+// polling); the tail is read and the follower subscribed in one synchronous step, so no byte
+// falls between them. The daemon's own log has no fan-out: it is followed by size, every
+// MAIN_POLL_MS, with supervisord's rules (reopen on rotation, "==> File truncated <==").
+
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import type { ApiBackend } from "../api/routes.ts";
+import { checkBasicAuth, type Credentials } from "./auth.ts";
+import { asRpcBackend } from "./backend.ts";
+import { lastBytes } from "./read-file.ts";
+import { resolveName } from "./supervisor-namespace.ts";
+
+export const HEAD_BYTES = 1024;
+export const MAIN_POLL_MS = 200;
+
+const plain = (status: number, message: string) =>
+  new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+
+function headers(path: string | null): Record<string, string> {
+  const h: Record<string, string> = {
+    "content-type": "text/plain;charset=utf-8",
+    "x-accel-buffering": "no",
+    "cache-control": "no-cache",
+  };
+  try {
+    if (path) h["last-modified"] = statSync(path).mtime.toUTCString();
+  } catch {
+    /* no file: no date */
+  }
+  return h;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `head` bytes, then everything `live` carries. */
+function prepend(head: Uint8Array, live: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = live.getReader();
+  let sentHead = head.length === 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!sentHead) {
+        sentHead = true;
+        controller.enqueue(head);
+        return;
+      }
+      try {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch {
+        controller.close();
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+}
+
+/** GET /logtail/<rest>: rest is "<namespec>" or "<namespec>/<channel>". */
+export function handleLogtail(api: ApiBackend, req: Request, rest: string, creds?: Credentials | null): Response {
+  const denied = checkBasicAuth(req, creds);
+  if (denied) return denied;
+  if (req.method !== "GET") return plain(400, "logtail takes GET");
+  const b = asRpcBackend(api);
+  if (!b) return plain(501, "this daemon does not serve logtail");
+  const slash = rest.indexOf("/");
+  const name = slash >= 0 ? rest.slice(0, slash) : rest;
+  const channel = slash >= 0 ? rest.slice(slash + 1) : "stdout";
+  if (channel !== "stdout" && channel !== "stderr") return plain(404, `no channel ${channel}: stdout or stderr`);
+  let spec: string;
+  let path: string | null;
+  try {
+    const t = resolveName(b, name);
+    if (t.kind === "group") return plain(404, `${name} is a group, not a process`);
+    spec = `${t.svc.group}:${t.svc.name}`;
+    path = channel === "stdout" ? t.svc.stdout_logfile : t.svc.stderr_logfile;
+  } catch {
+    return plain(404, `no such process: ${name}`);
+  }
+  // As supervisord: no log file (yet) is a 404; a log that is a stream (/dev/stdout) has no
+  // past to send, only what comes next.
+  if (path === null || !exists(path)) return plain(404, `no ${channel} log file for ${name}`);
+  const live = b.followLog(spec, channel, 0);
+  const head = isFile(path) ? lastBytes(path, HEAD_BYTES) : new Uint8Array(0);
+  return new Response(prepend(head, live), { headers: headers(path) });
+}
+
+/** supervisord's tail_f_producer over a file: by size, reopening after rotation. */
+export function followFile(path: string, head: number, pollMs = MAIN_POLL_MS): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let fd: number | null = null;
+  let ino = 0;
+  let pos = 0;
+  let timer: ReturnType<typeof setInterval> | null = null;
+  const open = () => {
+    fd = openSync(path, "r");
+    ino = fstatSync(fd).ino;
+    pos = 0;
+  };
+  const close = () => {
+    if (fd !== null) closeSync(fd);
+    fd = null;
+  };
+  const stop = () => {
+    if (timer) clearInterval(timer);
+    timer = null;
+    close();
+  };
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      open();
+      const size = fstatSync(fd!).size;
+      if (size >= head) pos = size - head;
+      const tick = () => {
+        try {
+          try {
+            if (statSync(path).ino !== ino) {
+              close();
+              open();
+            }
+          } catch {
+            /* unlinked: keep reading the open file */
+          }
+          // A reader that does not keep up is not buffered for: it gets the bytes later.
+          if ((controller.desiredSize ?? 1) <= 0) return;
+          const size = fstatSync(fd!).size;
+          if (size < pos) {
+            pos = 0;
+            controller.enqueue(encoder.encode("==> File truncated <==\n"));
+            return;
+          }
+          while (pos < size) {
+            const buf = new Uint8Array(Math.min(size - pos, 1 << 20));
+            const n = readSync(fd!, buf, 0, buf.length, pos);
+            if (n === 0) break;
+            pos += n;
+            controller.enqueue(buf.subarray(0, n));
+          }
+        } catch {
+          stop();
+          try {
+            controller.close();
+          } catch {
+            /* already closed */
+          }
+        }
+      };
+      tick();
+      timer = setInterval(tick, pollMs);
+    },
+    cancel: stop,
+  }, { highWaterMark: 1 << 20, size: (chunk) => chunk?.byteLength ?? 0 });
+}
+
+/** GET /mainlogtail: the daemon's tend.log. */
+export function handleMainLogtail(api: ApiBackend, req: Request, creds?: Credentials | null): Response {
+  const denied = checkBasicAuth(req, creds);
+  if (denied) return denied;
+  if (req.method !== "GET") return plain(400, "mainlogtail takes GET");
+  const b = asRpcBackend(api);
+  if (!b) return plain(501, "this daemon does not serve logtail");
+  const path = b.mainLogPath();
+  if (path === null || !exists(path)) return plain(404, "the daemon keeps no log file");
+  return new Response(followFile(path, HEAD_BYTES), { headers: headers(path) });
+}
