@@ -739,7 +739,12 @@ export function convertSupervisordConfig(file: string, env: Env = process.env): 
       src("command", commandV);
       if (names.process_name !== undefined) t.set("process_name", names.process_name);
       if (inst.directory) t.set("directory", toTendString(inst.directory));
+      if (dirV) src("directory", dirV);
       if (inst.environment.size) t.set("environment", Object.fromEntries([...inst.environment].map(([k, v]) => [k, toTendString(v)])));
+      const envAt = envV ?? (sv ? iniGet(doc, sv, "environment") : undefined);
+      if (envAt) src("environment", envAt);
+      if (outV) src("stdout_logfile", outV);
+      if (errV) src("stderr_logfile", errV);
       for (const [k, v] of settings) t.set(k, v!);
       const out = names.stdout ?? (inst.stdout ? toTendString(inst.stdout) : null);
       const err = names.stderr ?? (inst.stderr ? toTendString(inst.stderr) : null);
@@ -788,6 +793,7 @@ export function convertSupervisordConfig(file: string, env: Env = process.env): 
   ].join("\n");
   const body = [daemon, ...(http ? [http] : []), ...tables, ...groupTables].filter((t) => t.entries.length > 0 || t.comments.length > 0).map((t) => t.render());
   const toml = problems.length ? "" : `${header}\n\n${body.join("\n\n")}\n`;
+  problems.sort((a, b) => (a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) : a.file < b.file ? -1 : 1));
   return { toml, dropped, warnings, problems, sources };
 }
 
