@@ -2,7 +2,7 @@
 // xmlrpc.client.dumps writes, and hostile or broken XML is a parse error, never a crash or a hang.
 
 import { describe, expect, test } from "bun:test";
-import { encodeFault, encodeMethodCall, encodeResponse, escapeXml, parseMethodCall, parseMethodResponse, XmlRpcParseError } from "../../../src/xmlrpc/codec.ts";
+import { encodeFault, encodeMethodCall, encodeResponse, escapeXml, parseMethodCall, parseMethodResponse, XmlRpcParseError, type RpcValue } from "../../../src/xmlrpc/codec.ts";
 
 // As Python 3.11's xmlrpc.client.dumps(("web", True, 3, [1, "a"], {"k": "v"}), "supervisor.startProcess") writes it.
 const PY_CALL = `<?xml version='1.0'?>
@@ -117,7 +117,7 @@ describe("encoding (Python's dumps layout)", () => {
     expect(escapeXml("\u001b[31mred\u001b[0m & <b> a\r\n")).toBe("\uFFFD[31mred\uFFFD[0m &amp; &lt;b&gt; a&#13;\n");
   });
   test("round trip of every value kind", () => {
-    const value = ["s", 1, -2, true, false, 1.5, [], {}, { a: [1, { b: "c" }] }, "\u00e9\u4e2d\ud83d\ude00"];
+    const value: RpcValue = ["s", 1, -2, true, false, 1.5, [], {}, { a: [1, { b: "c" }] }, "\u00e9\u4e2d\ud83d\ude00"];
     expect(parseMethodResponse(encodeResponse(value))).toEqual({ value });
     expect(parseMethodResponse(encodeFault(2, "INCORRECT_PARAMETERS"))).toEqual({ fault: { code: 2, text: "INCORRECT_PARAMETERS" } });
     expect(parseMethodCall(encodeMethodCall("a.b", ["x", 1]))).toEqual({ methodName: "a.b", params: ["x", 1] });
