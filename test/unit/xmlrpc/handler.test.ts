@@ -44,7 +44,7 @@ function stub(over: Partial<RpcBackend> = {}): RpcBackend {
   } as RpcBackend;
 }
 
-const post = (body: BodyInit | null, headers: Record<string, string> = {}) =>
+const post = (body: string | Uint8Array | ReadableStream<Uint8Array> | null, headers: Record<string, string> = {}) =>
   new Request("http://localhost/RPC2", { method: "POST", body, headers: { "content-type": "text/xml", ...headers } });
 
 async function call(name: string, params: RpcValue[] = [], b = stub()) {
