@@ -13,7 +13,7 @@
 // the start and written last, so it never describes binaries from another build.
 
 import { $ } from "bun";
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 
 export interface Target {
@@ -175,6 +175,7 @@ async function main(): Promise<number> {
   // The installer travels with the binaries, so `<release>/install.sh` works as well.
   const installer = join(out, "install.sh");
   copyFileSync(join(ROOT, "install.sh"), installer);
+  chmodSync(installer, 0o755);
   built.push(installer);
 
   const lines = await Promise.all(built.map(sha256Line));

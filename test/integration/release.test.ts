@@ -4,7 +4,8 @@
 // libc6-arm64-cross); the musl ones need a musl system with libstdc++ and are only inspected.
 
 import { beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TARGETS, readElf } from "../../build/release.ts";
 import { BUILD_TIMEOUT, HOST_TARGET, ROOT, release, type Release } from "../fixtures/install/release-dir.ts";
@@ -131,5 +132,49 @@ describe.skipIf(!muslRunnable)("tend-linux-x64-musl on a musl system", () => {
   test("version", () => {
     const r = run([join(rel.dir, "tend-linux-x64-musl"), "version"]);
     expect(r.stdout).toBe(`tend ${rel.version} (${rel.commit}) linux-x64-musl\n`);
+  });
+});
+
+describe("examples", () => {
+  const dockerfiles = { debian: "Dockerfile.debian", alpine: "Dockerfile.alpine" } as const;
+  const read = (name: string) => readFileSync(join(ROOT, "examples", name), "utf8");
+
+  for (const [distro, file] of Object.entries(dockerfiles)) {
+    test(`${file}: the config it embeds passes tend check, and tend is the entrypoint`, () => {
+      const text = read(file);
+      const toml = /^COPY <<'TOML' \/etc\/tend\/tend\.toml\n([\s\S]*?)^TOML$/m.exec(text)?.[1];
+      expect(toml).toBeDefined();
+      const dir = mkdtempSync(join(tmpdir(), "tend-example-"));
+      try {
+        writeFileSync(join(dir, "tend.toml"), toml!);
+        const r = run([join(rel.dir, `tend-${HOST_TARGET}`), "check", "-c", join(dir, "tend.toml")]);
+        expect(r.stdout).toContain("ok — 1 process");
+        expect(r.code).toBe(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      expect(text).toContain('ENTRYPOINT ["tend", "daemon"]');
+      const suffix = distro === "alpine" ? "-musl" : "";
+      expect(text).toContain(`install -m 0755 "/dist/tend-linux-\${arch}${suffix}" /usr/local/bin/tend`);
+      if (distro === "alpine") expect(text).toContain("apk add --no-cache libstdc++ libgcc");
+      expect(text).toMatch(distro === "alpine" ? /^FROM alpine:/m : /^FROM debian:bookworm-slim$/m);
+    });
+  }
+
+  test("examples/systemd/tend.service is the unit install.sh writes", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tend-unit-"));
+    try {
+      const p = Bun.spawnSync(["sh", join(ROOT, "install.sh"), "--root", dir, "--service", "systemd"], {
+        stdout: "pipe",
+        stderr: "pipe",
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, TEND_DOWNLOAD_URL: rel.dir },
+      });
+      if (p.exitCode !== 0) throw new Error(p.stderr.toString());
+      // Both start with their own comment lines; from [Unit] on they must be the same.
+      const body = (s: string) => s.slice(s.indexOf("[Unit]"));
+      expect(body(read("systemd/tend.service"))).toBe(body(readFileSync(join(dir, "etc/systemd/system/tend.service"), "utf8")));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
