@@ -21,12 +21,16 @@ import { Control, type ActionResult } from "./control.ts";
 import type { DaemonLog } from "./daemon-log.ts";
 import { groupAlive, signalProcess, spawnProgram } from "./process-port.ts";
 import { ConsoleOutput } from "./console-output.ts";
+import { notifyStopping } from "./sd-notify.ts";
 import { ProgramOutput } from "./program-output.ts";
 import { descendants } from "./reaper.ts";
 import { planReload } from "./reload-plan.ts";
 import { serviceView } from "./service-view.ts";
 import { withPrograms } from "../xmlrpc/config-ops.ts";
 import { Supervisor, type ProcessRecord } from "./supervisor.ts";
+import { autostartOnlyChanges, setAutostart, type AutostartResultDTO } from "../http/autostart.ts";
+import { eventStream } from "../http/events.ts";
+import { readProcSelf, renderMetrics } from "../http/metrics.ts";
 
 /** Config.file of `tend run`, which has no file. */
 export const RUN_MODE_FILE = "(tend run)";
@@ -213,7 +217,10 @@ export class App implements ApiBackend {
     if (this.config.file === RUN_MODE_FILE) throw new TendError("FAILED", "tend run has no config file to reload");
     // A bad config throws INVALID_CONFIG here, before anything is touched.
     const next = loadAnyConfig(this.config.file);
-    const plan = planReload(this.config, next);
+    const planned = planReload(this.config, next);
+    // A change of autostart alone restarts nothing: those records take the new config in place.
+    const retuned = autostartOnlyChanges(this.config, next, planned.changed);
+    const plan = { ...planned, changed: planned.changed.filter((n) => !retuned.includes(n)), unchanged: [...planned.unchanged, ...retuned] };
     const dto: ReloadPlanDTO = {
       added: [...plan.added],
       changed: [...plan.changed],
@@ -229,6 +236,7 @@ export class App implements ApiBackend {
     if (plan.daemonChanged.length) this.logger.warn(`reload: ${plan.daemonChanged.join(", ")} changed; restart tend to apply`);
     this.logger.setLevel(next.daemon.loglevel);
     const byName = new Map(next.programs.map((p) => [p.name, p]));
+    for (const name of retuned) this.sup.records.get(name)!.config = byName.get(name)!;
 
     const going = [...plan.removed, ...plan.changed].map((n) => this.sup.records.get(n)!);
     await this.control.stopOrdered(going.filter((r) => !isStoppedState(r.snapshot.state)));
@@ -244,7 +252,30 @@ export class App implements ApiBackend {
     for (const rec of this.sup.ordered()) {
       if (fresh.includes(rec) && rec.config.autostart) this.sup.dispatch(rec.name, { kind: "start" });
     }
+    for (const fn of [...this.reloadListeners]) fn();
     return dto;
+  }
+
+  // ---- the HTTP extras (src/http/): event stream, metrics, autostart setting ---------------
+
+  private readonly reloadListeners = new Set<() => void>();
+
+  /** fn runs after every applied reload (the event stream then sends a fresh snapshot). */
+  onReload(fn: () => void): () => void {
+    this.reloadListeners.add(fn);
+    return () => this.reloadListeners.delete(fn);
+  }
+
+  events(): ReadableStream<Uint8Array> {
+    return eventStream(this);
+  }
+
+  metrics(): string {
+    return renderMetrics(this.services(), this.daemon(), readProcSelf());
+  }
+
+  setAutostart(name: string, enabled: boolean): Promise<AutostartResultDTO> {
+    return setAutostart(this, name, enabled);
   }
 
   // ---- shutdown ----------------------------------------------------------------------------
@@ -253,6 +284,7 @@ export class App implements ApiBackend {
   shutdown(exitCode = 0): Promise<void> {
     if (this.shutdownPromise) return this.shutdownPromise;
     this.sup.shuttingDown = true;
+    notifyStopping();
     this.logger.info("shutting down: stopping all programs");
     this.shutdownPromise = (async () => {
       // BACKOFF and STARTING count as running: stopping them cancels pending retries.

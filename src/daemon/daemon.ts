@@ -6,6 +6,8 @@
 import { join } from "node:path";
 import type { Server } from "bun";
 import { handle } from "../api/routes.ts";
+import { openHttp } from "../http/listen.ts";
+import { MAX_BODY_BYTES, type HttpListener } from "../http/server.ts";
 import { formatIssues, loadConfig } from "../config/load.ts";
 import type { Config, ConfigIssue } from "../config/types.ts";
 import { isTendError } from "../core/errors.ts";
@@ -13,6 +15,20 @@ import { App } from "./app.ts";
 import { DaemonLog } from "./daemon-log.ts";
 import { installReaper, reapOrphans } from "./reaper.ts";
 import { listenUnix, removeFile, writePidfile } from "./runtime-files.ts";
+import { claimNotifySocket, notifyReady } from "./sd-notify.ts";
+import { isRunningState } from "../core/states.ts";
+
+/**
+ * systemd Type=notify: READY=1 once every program that is starting has had its outcome
+ * (RUNNING, or a failure), so `systemctl start tend` returns with the programs up.
+ */
+async function readyWhenStarted(app: App): Promise<void> {
+  const starting = [...app.sup.records.values()].filter((r) => r.snapshot.state === "STARTING");
+  await Promise.all(starting.map((r) => app.control.waitFor(r, (s) => s.state !== "STARTING")));
+  if (app.sup.shuttingDown) return;
+  const up = [...app.sup.records.values()].filter((r) => isRunningState(r.snapshot.state)).length;
+  notifyReady(`${up} of ${app.sup.records.size} programs running`);
+}
 
 export interface DaemonOptions {
   readonly configFile: string;
@@ -40,13 +56,17 @@ export interface SuperviseOptions {
 
 /** The daemon's life: serve, start, handle signals, and resolve with the exit code. */
 export async function supervise(config: Config, log: DaemonLog, opts: SuperviseOptions): Promise<number> {
+  // Before anything is spawned: programs must not inherit systemd's notify socket.
+  claimNotifySocket();
   let server: Server<undefined> | null = null;
+  let http: HttpListener | null = null;
   let resolveExit: (code: number) => void = () => {};
   const exited = new Promise<number>((r) => (resolveExit = r));
   const app = new App(config, log, async (code) => {
     // Let in-flight answers (the shutdown request's own 202) go out; then cut streams.
-    if (server) await Promise.race([server.stop(false), Bun.sleep(500)]);
+    if (server || http) await Promise.race([Promise.all([server?.stop(false), http?.stop(false)]), Bun.sleep(500)]);
     void server?.stop(true);
+    void http?.stop(true);
     if (server) removeFile(app.config.daemon.socket);
     removeFile(app.config.daemon.pidfile);
     log.close();
@@ -60,10 +80,19 @@ export async function supervise(config: Config, log: DaemonLog, opts: SuperviseO
         // Streams (log follow) must not be cut after Bun's default 10 s of silence. Bun's
         // types omit idleTimeout for unix sockets, but the runtime honours it (bun-notes §6).
         ...({ idleTimeout: 0 } as object),
+        maxRequestBodySize: MAX_BODY_BYTES,
         fetch: (req) => handle(app, req),
         error: (e) => new Response(JSON.stringify({ error: { code: "INTERNAL", message: e.message } }), { status: 500 }),
       }),
     );
+  }
+  try {
+    // [http]: the same API on TCP, behind Basic auth (src/http/).
+    http = openHttp(app, config, log);
+  } catch (e) {
+    void server?.stop(true);
+    if (server) removeFile(config.daemon.socket);
+    throw e;
   }
   writePidfile(config.daemon.pidfile);
   installReaper();
@@ -97,6 +126,7 @@ export async function supervise(config: Config, log: DaemonLog, opts: SuperviseO
 
   log.info(`tend started with pid ${process.pid}, config ${config.file}${opts.serve ? `, socket ${config.daemon.socket}` : ""}`);
   opts.started(app);
+  void readyWhenStarted(app);
   // Orphans may predate our handler (PID 1 in a container started by a shell script).
   reapOrphans();
   return exited;
