@@ -89,17 +89,20 @@ export function handleLogtail(api: ApiBackend, req: Request, rest: string, creds
   if (channel !== "stdout" && channel !== "stderr") return plain(404, `no channel ${channel}: stdout or stderr`);
   let spec: string;
   let path: string | null;
+  let started: boolean;
   try {
     const t = resolveName(b, name);
     if (t.kind === "group") return plain(404, `${name} is a group, not a process`);
     spec = `${t.svc.group}:${t.svc.name}`;
     path = channel === "stdout" ? t.svc.stdout_logfile : t.svc.stderr_logfile;
+    started = t.svc.started_at !== null;
   } catch {
     return plain(404, `no such process: ${name}`);
   }
-  // As supervisord: no log file (yet) is a 404; a log that is a stream (/dev/stdout) has no
-  // past to send, only what comes next.
-  if (path === null || !exists(path)) return plain(404, `no ${channel} log file for ${name}`);
+  // As supervisord: no log file is a 404 (tend creates a file at the first byte, supervisord at
+  // the spawn: a started process's missing file is just empty so far). A log that is a stream
+  // (/dev/stdout) has no past to send, only what comes next.
+  if (path === null || (!started && !exists(path))) return plain(404, `no ${channel} log file for ${name}`);
   const live = b.followLog(spec, channel, 0);
   const head = isFile(path) ? lastBytes(path, HEAD_BYTES) : new Uint8Array(0);
   return new Response(prepend(head, live), { headers: headers(path) });

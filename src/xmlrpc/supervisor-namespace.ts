@@ -317,6 +317,9 @@ const byPriority = (a: ServiceDTO, b: ServiceDTO) => a.priority - b.priority || 
 function readProcessLog(b: RpcBackend, name: string, offset: number, length: number, channel: "stdout" | "stderr"): string {
   const svc = processOnly(b, name);
   const path = channel === "stdout" ? svc.stdout_logfile : svc.stderr_logfile;
+  // supervisord creates a process's log files when it spawns it; tend creates them at the
+  // first byte written. A started process's log that has no file yet is empty, not missing.
+  if (path !== null && svc.started_at !== null && !existsSync(path)) return "";
   if (!readablePath(path)) throw new RpcFault("NO_FILE", pyStr(path));
   return readFileRange(path, offset, length);
 }

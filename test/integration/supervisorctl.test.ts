@@ -1,0 +1,183 @@
+// The real supervisorctl (Debian's `supervisor` package) scripted against tend's socket: the
+// same output and the same exit codes as against supervisord (reference §6). Skipped, saying
+// why, where supervisorctl is not installed.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Daemon, fixture, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
+
+const CTL = Bun.which("supervisorctl");
+const skip = !CTL;
+if (skip) console.warn("supervisorctl.test: supervisorctl is not installed (apt-get install supervisor): skipped");
+
+let d: Daemon | null = null;
+afterEach(async () => {
+  await d?.stop();
+  d?.cleanup();
+  d = null;
+});
+
+const FOREVER = fixture("forever.sh");
+
+interface Ctl {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** supervisorctl -c <a config pointing at tend's socket> ARGS... */
+async function ctl(...args: string[]): Promise<Ctl> {
+  const conf = join(d!.dir, "supervisorctl.conf");
+  writeFileSync(conf, `[supervisorctl]\nserverurl=unix://${d!.socket}\n\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n`);
+  const p = Bun.spawn([CTL!, "-c", conf, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, PYTHONWARNINGS: "ignore" } });
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { code, out, err };
+}
+
+/** supervisorctl -s unix://... with no config file at all. */
+async function ctlUrl(url: string, ...args: string[]): Promise<Ctl> {
+  const p = Bun.spawn([CTL!, "-s", url, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", cwd: d!.dir });
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { code, out, err };
+}
+
+const STATUS_LINE = /^(\S+)\s+(STOPPED|STARTING|RUNNING|BACKOFF|STOPPING|EXITED|FATAL|UNKNOWN)\s*(.*)$/;
+
+const CONFIG =
+  `[program.app]\ncommand = "${FOREVER}"\nstartsecs = 0\n` +
+  `[program.web]\ncommand = "${FOREVER}"\nstartsecs = 0\n` +
+  `[program.worker]\ncommand = "${FOREVER}"\nstartsecs = 0\n` +
+  `[group.site]\nprograms = ["web", "worker"]\n` +
+  `[program.pool]\ncommand = "${FOREVER}"\nnumprocs = 2\nautostart = false\nstartsecs = 0\n`;
+
+describe.skipIf(skip)("supervisorctl against tend", () => {
+  test("status: supervisorctl's columns and descriptions; exit 3 with a stopped process, 0 when all run, 4 for a bad name", async () => {
+    d = await startDaemon(CONFIG);
+    await d.waitState("app", "RUNNING");
+    await d.waitState("worker", "RUNNING");
+    const st = await ctl("status");
+    expect(st.code).toBe(3);
+    const lines = st.out.trimEnd().split("\n");
+    expect(lines.map((l) => STATUS_LINE.exec(l)?.slice(1, 3))).toEqual([
+      ["app", "RUNNING"],
+      ["pool:pool_00", "STOPPED"],
+      ["pool:pool_01", "STOPPED"],
+      ["site:web", "RUNNING"],
+      ["site:worker", "RUNNING"],
+    ]);
+    // Name column 33 wide, state column 10 wide, as _show_statuses prints them.
+    expect(lines[0]).toMatch(/^app {30}RUNNING {3}pid \d+, uptime 0:00:\d\d$/);
+    expect(lines[1]).toBe(`${"pool:pool_00".padEnd(33)}${"STOPPED".padEnd(10)}Not started`);
+    expect(await ctl("status", "app", "site:*")).toMatchObject({ code: 0 });
+    const bad = await ctl("status", "nosuch");
+    expect(bad).toMatchObject({ code: 4, out: "nosuch: ERROR (no such process)\n" });
+    expect((await ctl("status", "nogroup:*")).out).toBe("nogroup: ERROR (no such group)\n");
+  });
+
+  test("start, stop, restart: names, GROUP:*, all; messages and exit codes", async () => {
+    d = await startDaemon(CONFIG + `[program.quick]\ncommand = "${fixture("exits-fast.sh")}"\nautostart = false\nstartretries = 0\n[program.missing]\ncommand = "/nonexistent/bin"\nautostart = false\nstartretries = 0\n`);
+    await d.waitState("app", "RUNNING");
+    expect(await ctl("start", "pool:*")).toMatchObject({ code: 0, out: "pool:pool_00: started\npool:pool_01: started\n" });
+    expect(await ctl("start", "app")).toMatchObject({ code: 0, out: "app: ERROR (already started)\n" });
+    expect(await ctl("stop", "pool:pool_01")).toMatchObject({ code: 0, out: "pool:pool_01: stopped\n" });
+    expect(await ctl("stop", "pool:pool_01")).toMatchObject({ code: 0, out: "pool:pool_01: ERROR (not running)\n" });
+    expect(await ctl("stop", "nosuch")).toMatchObject({ code: 1, out: "nosuch: ERROR (no such process)\n" });
+    expect(await ctl("start", "nosuch")).toMatchObject({ code: 1, out: "nosuch: ERROR (no such process)\n" });
+    expect(await ctl("start", "nogroup:*")).toMatchObject({ code: 2, out: "nogroup: ERROR (no such group)\n" });
+    expect(await ctl("start", "quick")).toMatchObject({ code: 7, out: "quick: ERROR (spawn error)\n" });
+    expect(await ctl("start", "missing")).toMatchObject({ code: 1, out: "missing: ERROR (no such file)\n" });
+    const r = await ctl("restart", "site:*");
+    expect(r.code).toBe(0);
+    expect(r.out.split("\n").sort().join("\n")).toBe(["", "site:web: started", "site:web: stopped", "site:worker: started", "site:worker: stopped"].join("\n"));
+    const all = await ctl("stop", "all");
+    expect(all.code).toBe(0);
+    expect(all.out.trimEnd().split("\n").sort()).toEqual(["app: stopped", "pool:pool_00: stopped", "site:web: stopped", "site:worker: stopped"]);
+    for (const s of await d.services()) expect(["STOPPED", "FATAL", "BACKOFF"]).toContain(s.state);
+    expect((await ctl("start", "all")).code).toBe(7); // quick cannot start: a spawn error among the results
+    expect((await d.service("app")).state).toBe("RUNNING");
+  });
+
+  test("signal, pid", async () => {
+    d = await startDaemon(CONFIG);
+    const app = await d.waitState("app", "RUNNING");
+    expect(await ctl("pid")).toMatchObject({ code: 0, out: `${d.pid}\n` });
+    expect(await ctl("pid", "app")).toMatchObject({ code: 0, out: `${app.pid}\n` });
+    expect(await ctl("pid", "pool:pool_00")).toMatchObject({ code: 7, out: "0\n" });
+    expect(await ctl("pid", "nosuch")).toMatchObject({ code: 1, out: "No such process nosuch\n" });
+    expect(await ctl("signal", "CONT", "app")).toMatchObject({ code: 0, out: "app: signalled\n" });
+    expect(await ctl("signal", "BOGUS", "app")).toMatchObject({ code: 1, out: "app: ERROR (bad signal name)\n" });
+    expect(await ctl("signal", "HUP", "pool:pool_00")).toMatchObject({ code: 7, out: "pool:pool_00: ERROR (not running)\n" });
+    const grp = await ctl("signal", "CONT", "site:*");
+    expect(grp.out.trimEnd().split("\n").sort()).toEqual(["site:web: signalled", "site:worker: signalled"]);
+    // TERM kills app; autorestart = unexpected brings it back with a new pid.
+    expect((await ctl("signal", "TERM", "app")).code).toBe(0);
+    await d.waitState("app", "RUNNING", 15_000, (s) => s.pid !== app.pid);
+  });
+
+  test("tail, clear, maintail", async () => {
+    const trigger = join(import.meta.dir, `.ctl-trigger-${process.pid}-${Date.now()}`);
+    d = await startDaemon(`[program.app]\ncommand = ["${fixture("numbered-lines.sh")}", "600", "${trigger}"]\nstartsecs = 0\n`);
+    await waitFor(() => d!.log("app.out.log").endsWith("600\n"), { what: "600 lines" });
+    const file = d.log("app.out.log");
+    const t = await ctl("tail", "app");
+    expect(t.code).toBe(0);
+    expect(t.out).toBe(`${file.slice(-1600)}\n`);
+    expect((await ctl("tail", "-20", "app")).out).toBe(`${file.slice(-20)}\n`);
+    expect(await ctl("tail", "app", "stderr")).toMatchObject({ code: 0, out: "\n" }); // started, nothing written yet
+    expect(await ctl("tail", "nosuch")).toMatchObject({ code: 1, out: "nosuch: ERROR (no such process name)\n" });
+    expect(await ctl("clear", "app")).toMatchObject({ code: 0, out: "app: cleared\n" });
+    expect(d.log("app.out.log")).toBe("");
+    expect(await ctl("clear", "nosuch")).toMatchObject({ code: 1, out: "nosuch: ERROR (no such process)\n" });
+    const main = await ctl("maintail", "-200");
+    expect(main.code).toBe(0);
+    expect(main.out.length).toBeGreaterThan(100);
+    expect(main.out).toContain("app");
+  });
+
+  // supervisorctl's own HTTP client sends one CRLF more than its GET request needs; Bun.serve
+  // (Bun 1.4.5) parses it as a second, malformed request and writes "400 Bad Request" into the
+  // middle of the streamed answer, so `tail -f` prints the banner and stops. The endpoint itself
+  // works with any other client (xmlrpc.test.ts reads /logtail over the socket); the daemon's
+  // listener (daemon.ts) would need node:http, which tolerates the extra line, to serve it.
+  test.todo("tail -f and maintail -f (blocked: Bun.serve answers supervisorctl's trailing CRLF with a 400 mid-stream)");
+
+  test("avail, reread, update: group by group as supervisord", async () => {
+    d = await startDaemon(CONFIG);
+    await d.waitState("app", "RUNNING");
+    const avail = await ctl("avail");
+    expect(avail.code).toBe(0);
+    expect(avail.out.split("\n")[0]).toBe(`${"app".padEnd(32)} ${"in use".padEnd(9)} ${"auto".padEnd(9)} 999:999`);
+    expect(await ctl("reread")).toMatchObject({ code: 0, out: "No config updates to processes\n" });
+    d.writeConfig(
+      `[program.app]\ncommand = "${FOREVER}"\nstartsecs = 0\nstopsignal = "INT"\n` +
+        `[program.web]\ncommand = "${FOREVER}"\nstartsecs = 0\n[group.site]\nprograms = ["web"]\n` +
+        `[program.fresh]\ncommand = "${FOREVER}"\nstartsecs = 0\n`,
+    );
+    expect(await ctl("reread")).toMatchObject({ code: 0, out: "app: changed\nfresh: available\npool: disappeared\nsite: changed\n" });
+    const up = await ctl("update");
+    expect(up.code).toBe(0);
+    expect(up.out).toBe(
+      "pool: stopped\npool: removed process group\napp: stopped\napp: updated process group\nsite: stopped\nsite: updated process group\nfresh: added process group\n",
+    );
+    await d.waitState("fresh", "RUNNING");
+    await d.waitState("app", "RUNNING");
+    const names = (await d.services()).map((s) => `${s.group}:${s.name}`).sort();
+    expect(names).toEqual(["app:app", "fresh:fresh", "site:web"]);
+    expect(await ctl("update", "nosuch")).toMatchObject({ out: "ERROR: no such group: nosuch\n" });
+    expect(await ctl("reread")).toMatchObject({ out: "No config updates to processes\n" });
+  });
+
+  test("shutdown; then no socket: status 4, stop 7; unknown action 1", async () => {
+    d = await startDaemon(CONFIG);
+    await d.waitState("app", "RUNNING");
+    expect(await ctl("frobnicate")).toMatchObject({ code: 1, out: "*** Unknown syntax: frobnicate\n" });
+    expect(await ctl("version")).toMatchObject({ code: 0, out: "4.2.5\n" });
+    expect(await ctlUrl(`unix://${d.socket}`, "status", "app")).toMatchObject({ code: 0 });
+    expect(await ctl("shutdown")).toMatchObject({ code: 0, out: "Shut down\n" });
+    await d.proc!.exited;
+    expect(d.proc!.exitCode).toBe(0);
+    expect(await ctl("status")).toMatchObject({ code: 4, out: `unix://${d.socket} no such file\n` });
+    expect((await ctl("stop", "app")).code).toBe(7);
+  });
+});
