@@ -31,6 +31,8 @@ export class Fanout {
    */
   follow(initial: Uint8Array, maxQueued = 4 * 1024 * 1024): ReadableStream<Uint8Array> {
     let fn: ((chunk: Uint8Array | null) => void) | null = null;
+    let skipped = 0;
+    const notice = () => encoder.encode(`\n[tend: ${skipped} bytes skipped: this reader fell behind]\n`);
     const unsubscribe = () => {
       if (fn) this.subscribers.delete(fn);
       fn = null;
@@ -39,7 +41,6 @@ export class Fanout {
       {
         start: (controller) => {
           if (initial.length) controller.enqueue(initial);
-          let skipped = 0;
           fn = (chunk) => {
             try {
               if (chunk === null) {
@@ -51,7 +52,7 @@ export class Fanout {
                 return;
               }
               if (skipped > 0) {
-                controller.enqueue(encoder.encode(`\n[tend: ${skipped} bytes skipped: this reader fell behind]\n`));
+                controller.enqueue(notice());
                 skipped = 0;
               }
               // Copy: the writer may reuse its buffer once publish returns.
@@ -61,6 +62,13 @@ export class Fanout {
             }
           };
           this.subscribers.add(fn);
+        },
+        // The reader caught up: say what it missed now, not only when more output comes.
+        pull: (controller) => {
+          if (skipped > 0 && fn) {
+            controller.enqueue(notice());
+            skipped = 0;
+          }
         },
         cancel: unsubscribe,
       },

@@ -36,10 +36,27 @@ export class RotatingFile {
       // inode. Notice it and recreate the file where people will look for it.
       if (this.fd !== null && !this.stream && fstatSync(this.fd).nlink === 0) this.close();
       if (this.fd === null) this.open();
+      const max = this.stream ? 0 : this.policy.maxBytes;
       let off = 0;
-      while (off < chunk.length) off += writeSync(this.fd!, chunk, off, chunk.length - off);
-      this.size += chunk.length;
-      if (!this.stream && this.policy.maxBytes > 0 && this.size >= this.policy.maxBytes) this.rotate();
+      // A file already full when opened (left by an earlier run) rotates before it grows.
+      if (max > 0 && this.size >= max) this.rotate();
+      while (off < chunk.length) {
+        let end = chunk.length;
+        // Never past maxbytes: what does not fit goes to the next file, cut after the last
+        // newline that fits when there is one, so lines stay whole where they can.
+        if (max > 0 && this.size + (end - off) > max) {
+          const room = max - this.size;
+          const nl = chunk.lastIndexOf(10, off + room - 1);
+          end = nl >= off ? nl + 1 : off + room;
+        }
+        while (off < end) {
+          const n = writeSync(this.fd!, chunk, off, end - off);
+          off += n;
+          this.size += n;
+        }
+        if (max > 0 && this.size >= max) this.rotate();
+        else if (max > 0 && off < chunk.length) this.rotate();
+      }
       this.clearError();
     } catch (e) {
       this.dropped += chunk.length;
@@ -128,6 +145,9 @@ function describeErrno(code: string): string {
       return "disk quota exceeded";
     case "EISDIR":
       return "is a directory";
+    case "ENOTDIR":
+    case "EEXIST":
+      return "a parent of the path is not a directory";
     default:
       return "write failed";
   }

@@ -43,18 +43,32 @@ export function isRegularFile(path: string): boolean {
 }
 
 /** The last `lines` lines of `path` and its rotated predecessors, oldest first. */
-export function tailLines(path: string, lines: number, backups = 10, maxBytes = 16 * 1024 * 1024): string {
+export function tailLines(path: string, lines: number, backups = 10, maxBytes = 64 * 1024 * 1024): string {
   if (lines <= 0 || !isRegularFile(path)) return "";
   const chunks: Uint8Array[] = [];
   let have = 0;
+  let budget = maxBytes;
+  let capped = false;
   const files = [path];
   for (let i = 1; i <= backups; i++) files.push(`${path}.${i}`);
   for (const file of files) {
     if (file !== path && !existsSync(file)) break;
-    const data = readBackwards(file, lines + 1, maxBytes);
+    const data = readBackwards(file, lines + 1, budget);
     chunks.unshift(data);
+    budget -= data.length;
     for (const b of data) if (b === 10) have++;
     if (have > lines) break;
+    // Out of budget inside this file: an older file's end must not be spliced on.
+    if (budget <= 0) {
+      capped = true;
+      break;
+    }
+  }
+  if (capped && have <= lines) {
+    // The first line read is probably cut: start at the next whole one.
+    const joined = Buffer.concat(chunks);
+    const nl = joined.indexOf(10);
+    chunks.splice(0, chunks.length, joined.subarray(nl + 1));
   }
   let text = Buffer.concat(chunks).toString("utf8");
   const endsWithNewline = text.endsWith("\n");

@@ -1,7 +1,7 @@
 // Runs a real tend daemon in a temporary directory with its own socket and log dir, and
 // always stops it (and anything it started) when the test is done, SIGKILL on a deadline.
 
-import { mkdtempSync, writeFileSync, rmSync, readFileSync, existsSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, writeFileSync, rmSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ServiceDTO } from "../../src/api/dto.ts";
@@ -65,14 +65,16 @@ export class Daemon {
 
   /** Start the daemon and wait until its socket answers. */
   async start(opts: { waitReady?: boolean; env?: Record<string, string> } = {}): Promise<this> {
-    const err = Bun.file(this.daemonLog);
+    // One O_APPEND descriptor for both streams, so stdout and stderr never overwrite each other.
+    const fd = openSync(this.daemonLog, "a");
     this.proc = Bun.spawn(tendArgv("daemon", "-c", this.configFile), {
       cwd: this.dir,
       stdin: "ignore",
-      stdout: err,
-      stderr: err,
+      stdout: fd,
+      stderr: fd,
       env: { ...process.env, NO_COLOR: "1", ...opts.env },
     });
+    closeSync(fd);
     if (opts.waitReady !== false) {
       await waitFor(
         async () => {
