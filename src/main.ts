@@ -54,8 +54,8 @@ async function main(argv: string[]): Promise<number> {
       // -c supervisord.conf: the socket is its [unix_http_server] file.
       const named = config ?? process.env.TEND_CONFIG;
       if (!socket && !process.env.TEND_SOCKET && named && /\.(conf|ini)$/i.test(named)) {
-        const { loadAnyConfig } = await import("./import/load.ts");
-        return runClientCommand(command, loadAnyConfig(named).daemon.socket);
+        const { supervisordSocket } = await import("./import/load.ts");
+        return runClientCommand(command, supervisordSocket(named));
       }
       return runClientCommand(command, resolveSocket(socket, config));
     }

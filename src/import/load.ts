@@ -4,7 +4,10 @@
 // the supervisord file and line the key came from.
 
 import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { extname, resolve } from "node:path";
+import { daemonDefaults } from "../config/defaults.ts";
+import { expandVars } from "../config/env.ts";
 import { loadConfig, parseConfigText } from "../config/load.ts";
 import { invalidConfig } from "../config/issues.ts";
 import type { Config, ConfigIssue } from "../config/types.ts";
@@ -58,4 +61,21 @@ export function loadSupervisordConfig(file: string, env: Env = process.env): { c
 /** loadConfig for either dialect. */
 export function loadAnyConfig(file: string, env: Env = process.env): Config {
   return isSupervisordConfig(file) ? loadSupervisordConfig(file, env).config : loadConfig(file, env);
+}
+
+/**
+ * The socket a daemon running this supervisord config listens on, for clients (`tend status -c
+ * supervisord.conf`): only [unix_http_server] file is read, so a variable the programs need but
+ * the client's environment lacks does not stop the client.
+ */
+export function supervisordSocket(file: string, env: Env = process.env): string {
+  const path = resolve(file);
+  const conversion = convertSupervisordConfig(path, env);
+  if (conversion.problems.length) throw invalidConfig(path, conversion.problems);
+  const m = /^\[daemon\][^[]*?^socket = (".*")$/m.exec(conversion.toml);
+  if (m) {
+    const expanded = expandVars(JSON.parse(m[1]!) as string, env);
+    if (expanded.ok) return resolve(path, "..", expanded.value);
+  }
+  return daemonDefaults(process.getuid?.() ?? 0, env, homedir()).socket;
 }
