@@ -5,6 +5,10 @@ import { TendError, isTendError } from "../core/errors.ts";
 import type { ActionResult } from "../daemon/control.ts";
 import type { DaemonDTO, ErrorDTO, ReloadPlanDTO, ServiceDTO } from "./dto.ts";
 import { httpStatusOf } from "./error-map.ts";
+import { parseAutostartBody, type AutostartResultDTO } from "../http/autostart.ts";
+import { sseResponse } from "../http/events.ts";
+import { METRICS_CONTENT_TYPE } from "../http/metrics.ts";
+import { pageResponse } from "../web/page.ts";
 
 /** What the API needs from the daemon; daemon/app.ts implements it. */
 export interface ApiBackend {
@@ -19,6 +23,12 @@ export interface ApiBackend {
   reload(dryRun: boolean): Promise<ReloadPlanDTO>;
   shutdown(): void;
   daemon(): DaemonDTO;
+  /** Server-sent events: a snapshot of every process, then each state change (src/http/events.ts). */
+  events(): ReadableStream<Uint8Array>;
+  /** Prometheus text (src/http/metrics.ts). */
+  metrics(): string;
+  /** Set autostart in the config file, then reload (src/http/autostart.ts). */
+  setAutostart(name: string, enabled: boolean): Promise<AutostartResultDTO>;
 }
 
 type Params = Record<string, string>;
@@ -83,6 +93,11 @@ const ROUTES: Array<[method: string, pattern: RegExp, handler: Handler]> = [
     return json({ ok: true, message: "shutting down" }, 202);
   }],
   ["GET", /^\/api\/daemon$/, (b) => json(b.daemon())],
+  // The browser's doors (src/http/, src/web/): live state, metrics, the autostart switch, the page.
+  ["GET", /^\/api\/events$/, (b) => sseResponse(b.events())],
+  ["GET", /^\/metrics$/, (b) => new Response(b.metrics(), { headers: { "content-type": METRICS_CONTENT_TYPE } })],
+  ["POST", new RegExp(`^/api/services/${NAME}/settings/autostart$`), async (b, p, _u, req) => json(await b.setAutostart(p[1]!, parseAutostartBody(await req.text())))],
+  ["GET", /^\/$/, () => pageResponse()],
   // supervisord's doors (src/xmlrpc/, loaded on first use): XML-RPC on any path under /RPC2
   // (a GET is its 400), and the tail -f streams supervisorctl reads.
   ["POST", /^\/RPC2/, async (b, _p, _u, req) => (await import("../xmlrpc/handler.ts")).handleRpc(b, req)],

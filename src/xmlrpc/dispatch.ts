@@ -112,7 +112,8 @@ const stateOf = new WeakMap<RpcBackend, RpcState>();
 
 export function rpcState(b: RpcBackend): RpcState {
   let s = stateOf.get(b);
-  if (!s) stateOf.set(b, (s = new RpcState()));
+  if (!s) stateOf.set(b, (s = new RpcState(b.config)));
+  s.sync(b);
   return s;
 }
 

@@ -24,10 +24,31 @@ export const SUPERVISOR_VERSION = "4.2.5";
 
 /** What the adapter remembers between calls, per daemon. */
 export class RpcState {
-  /** The config of the last reloadConfig (supervisord's process_group_configs), or null: the running one. */
-  lastRead: Config | null = null;
+  /**
+   * supervisord's process_group_configs: the config as last read (at start, by reloadConfig,
+   * or by a tend reload), which addProcessGroup and getAllConfigInfo use, whatever was removed
+   * from or added to the running set since.
+   */
+  lastRead: Config;
+  /** The running config as this adapter last left it; another change means a tend reload. */
+  seenConfig: Config;
   /** supervisor.restart in progress (supervisord's RESTARTING mood). */
   restarting = false;
+
+  constructor(config: Config) {
+    this.lastRead = config;
+    this.seenConfig = config;
+  }
+
+  /** Before each call: a config tend reloaded behind our back is the last read one. */
+  sync(b: RpcBackend): void {
+    if (b.config !== this.seenConfig) this.lastRead = this.seenConfig = b.config;
+  }
+
+  /** After this adapter changed the running set itself. */
+  settle(b: RpcBackend): void {
+    this.seenConfig = b.config;
+  }
 }
 
 const INT32_MAX = 2 ** 31 - 1;
@@ -362,7 +383,8 @@ async function restartAll(b: RpcBackend, state: RpcState): Promise<void> {
     const old = b.services().map((s) => s.name);
     b.removePrograms(old);
     b.addPrograms(next.programs);
-    state.lastRead = null;
+    state.lastRead = next;
+    state.settle(b);
   } catch (e) {
     b.logger.error(`restart failed: ${(e as Error).message}`);
   } finally {
@@ -414,19 +436,21 @@ export const SUPERVISOR_METHODS: Record<string, Impl> = {
     return [diffGroups(b.config, next)];
   },
   addProcessGroup: (b, state, [name]) => {
-    const cfg = state.lastRead ?? b.config;
+    const cfg = state.lastRead;
     const members = cfg.programs.filter((p) => p.group === name);
     if (members.length === 0) throw new RpcFault("BAD_NAME", str(name!));
     const running = new Set(b.services().map((s) => s.name));
     if (members.some((p) => running.has(p.name))) throw new RpcFault("ALREADY_ADDED", str(name!));
     b.addPrograms(members);
+    state.settle(b);
     return true;
   },
-  removeProcessGroup: (b, _s, [name]) => {
+  removeProcessGroup: (b, state, [name]) => {
     const members = b.services().filter((s) => s.group === name);
     if (members.length === 0) throw new RpcFault("BAD_NAME", str(name!));
     if (members.some((m) => !isStopped(m.state))) throw new RpcFault("STILL_RUNNING", str(name!));
     b.removePrograms(members.map((m) => m.name));
+    state.settle(b);
     return true;
   },
 
@@ -436,7 +460,7 @@ export const SUPERVISOR_METHODS: Record<string, Impl> = {
     return b.services().map((s) => processInfo(s, now));
   },
   getAllConfigInfo: (b, state) => {
-    const cfg = state.lastRead ?? b.config;
+    const cfg = state.lastRead;
     const active = new Set(b.services().map((s) => s.group));
     return cfg.programs
       .map((p) => configInfo(cfg, p, active.has(p.group)))

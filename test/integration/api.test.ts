@@ -318,7 +318,7 @@ describe("errors", () => {
     d = await startDaemon(prog("web"));
     await d.waitState("web", "RUNNING");
     for (const [method, path] of [
-      ["GET", "/"],
+      ["GET", "/nope"],
       ["GET", "/api"],
       ["GET", "/api/nope"],
       ["GET", "/api/services/web/nope"],

@@ -168,6 +168,26 @@ describe.skipIf(skip)("supervisorctl against tend", () => {
     expect(await ctl("reread")).toMatchObject({ out: "No config updates to processes\n" });
   });
 
+  test("add, remove, reload", async () => {
+    d = await startDaemon(CONFIG);
+    const app = await d.waitState("app", "RUNNING");
+    expect(await ctl("remove", "app")).toMatchObject({ code: 1, out: "ERROR: process/group still running: app\n" });
+    expect((await ctl("stop", "app")).code).toBe(0);
+    expect(await ctl("remove", "app")).toMatchObject({ code: 0, out: "app: removed process group\n" });
+    expect(await ctl("remove", "app")).toMatchObject({ out: "ERROR: no such process/group: app\n" });
+    expect(await ctl("add", "app")).toMatchObject({ code: 0, out: "app: added process group\n" });
+    expect(await ctl("add", "app")).toMatchObject({ out: "ERROR: process group already active\n" });
+    expect(await ctl("add", "nosuch")).toMatchObject({ out: "ERROR: no such process/group: nosuch\n" });
+    await d.waitState("app", "RUNNING", 15_000, (s) => s.pid !== app.pid);
+    // reload: every program stops and starts again from a fresh read of the config.
+    const before = await d.service("site:web");
+    d.writeConfig(CONFIG + `[program.late]\ncommand = "${FOREVER}"\nstartsecs = 0\n`);
+    expect(await ctl("reload")).toMatchObject({ code: 0, out: "Restarted supervisord\n" });
+    await d.waitState("late", "RUNNING");
+    await d.waitState("web", "RUNNING", 15_000, (s) => s.pid !== before.pid);
+    expect((await ctl("status", "late")).code).toBe(0);
+  });
+
   test("shutdown; then no socket: status 4, stop 7; unknown action 1", async () => {
     d = await startDaemon(CONFIG);
     await d.waitState("app", "RUNNING");
