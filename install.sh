@@ -11,6 +11,9 @@
 
 set -eu
 
+# Run as `curl … | sh`, the script itself arrives on stdin: every command that might read
+# stdin gets </dev/null so it cannot swallow the rest of the script.
+
 RELEASES="https://github.com/tend-sh/tend/releases"
 MARKER="# Installed by tend install.sh; \`install.sh --uninstall\` removes it."
 CONFIG_PATH="/etc/tend/tend.toml"
@@ -216,20 +219,20 @@ uninstall() {
 	unit="$ROOT/etc/systemd/system/tend.service"
 	if ours "$unit"; then
 		if on_systemd; then
-			systemctl disable --now tend.service >/dev/null 2>&1 || warn "systemctl disable --now tend failed"
+			systemctl disable --now tend.service </dev/null >/dev/null 2>&1 || warn "systemctl disable --now tend failed"
 		fi
 		rm -f "$ROOT/etc/systemd/system/multi-user.target.wants/tend.service" "$unit"
-		if on_systemd; then systemctl daemon-reload >/dev/null 2>&1 || true; fi
+		if on_systemd; then systemctl daemon-reload </dev/null >/dev/null 2>&1 || true; fi
 		say "removed $unit"
 		removed=1
 	fi
 	init="$ROOT/etc/init.d/tend"
 	if ours "$init"; then
 		if [ -z "$ROOT" ]; then
-			"$init" stop >/dev/null 2>&1 || true
-			if command -v rc-update >/dev/null 2>&1; then rc-update del tend default >/dev/null 2>&1 || true; fi
-			if command -v update-rc.d >/dev/null 2>&1; then update-rc.d -f tend remove >/dev/null 2>&1 || true; fi
-			if command -v chkconfig >/dev/null 2>&1; then chkconfig --del tend >/dev/null 2>&1 || true; fi
+			"$init" stop </dev/null >/dev/null 2>&1 || true
+			if command -v rc-update >/dev/null 2>&1; then rc-update del tend default </dev/null >/dev/null 2>&1 || true; fi
+			if command -v update-rc.d >/dev/null 2>&1; then update-rc.d -f tend remove </dev/null >/dev/null 2>&1 || true; fi
+			if command -v chkconfig >/dev/null 2>&1; then chkconfig --del tend </dev/null >/dev/null 2>&1 || true; fi
 		fi
 		for link in "$ROOT"/etc/runlevels/*/tend "$ROOT"/etc/rc[0-6S].d/[SK][0-9][0-9]tend; do
 			if [ -L "$link" ]; then rm -f "$link"; fi
@@ -367,9 +370,9 @@ download() {
 	/*) cp "$url" "$out" 2>/dev/null ;;
 	*)
 		if [ "$DOWNLOADER" = curl ]; then
-			curl -fsSL --retry 2 -o "$out" "$url"
+			curl -fsSL --retry 2 -o "$out" "$url" </dev/null
 		else
-			wget -q -O "$out" "$url"
+			wget -q -O "$out" "$url" </dev/null
 		fi
 		;;
 	esac
@@ -411,7 +414,7 @@ chmod 755 "$staged_bin"
 
 # Run it before it replaces anything: catches a missing library or a wrong build.
 if [ "$NATIVE" = 1 ]; then
-	if ! reported=$("$staged_bin" version 2>&1); then
+	if ! reported=$("$staged_bin" version </dev/null 2>&1); then
 		reported=$(printf '%s' "$reported" | head -n 3)
 		case $LIBC in
 		musl) die "the downloaded $ASSET does not run here ($reported). It needs libstdc++ and libgcc (apk add libstdc++ libgcc). Nothing was installed" ;;
@@ -657,7 +660,7 @@ enable_hint=""
 case $SERVICE in
 systemd)
 	if on_systemd; then
-		if ! { systemctl daemon-reload && systemctl enable tend.service >/dev/null 2>&1; }; then
+		if ! { systemctl daemon-reload && systemctl enable tend.service; } </dev/null >/dev/null 2>&1; then
 			enable_hint="systemctl enable tend"
 		fi
 	else
@@ -667,7 +670,7 @@ systemd)
 	;;
 openrc)
 	if [ -z "$ROOT" ] && command -v rc-update >/dev/null 2>&1; then
-		rc-update add tend default >/dev/null 2>&1 || enable_hint="rc-update add tend default"
+		rc-update add tend default </dev/null >/dev/null 2>&1 || enable_hint="rc-update add tend default"
 	else
 		link /etc/init.d/tend "$ROOT/etc/runlevels/default/tend" || enable_hint="rc-update add tend default"
 	fi
@@ -675,9 +678,9 @@ openrc)
 	;;
 sysv)
 	if [ -z "$ROOT" ] && command -v update-rc.d >/dev/null 2>&1; then
-		update-rc.d tend defaults >/dev/null 2>&1 || enable_hint="update-rc.d tend defaults"
+		update-rc.d tend defaults </dev/null >/dev/null 2>&1 || enable_hint="update-rc.d tend defaults"
 	elif [ -z "$ROOT" ] && command -v chkconfig >/dev/null 2>&1; then
-		chkconfig --add tend >/dev/null 2>&1 || enable_hint="chkconfig --add tend"
+		chkconfig --add tend </dev/null >/dev/null 2>&1 || enable_hint="chkconfig --add tend"
 	else
 		for l in 2 3 4 5; do link ../init.d/tend "$ROOT/etc/rc$l.d/S20tend" || enable_hint="update-rc.d tend defaults"; done
 		for l in 0 1 6; do link ../init.d/tend "$ROOT/etc/rc$l.d/K20tend" || enable_hint="update-rc.d tend defaults"; done
