@@ -227,12 +227,12 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium", () => {
 
   test.if(!!process.env.TEND_SCREENSHOT)("screenshot for the README", async () => {
     const page = await open();
-    await page.setViewportSize({ width: 1180, height: 900 });
+    await page.setViewportSize({ width: 1180, height: 1160 });
     await d!.cli("start", "report");
     await d!.cli("restart", "worker_01");
     await waitFor(async () => (await text(page, "report", "state")) === "RUNNING" && (await text(page, "worker_01", "restarts")) === "1", { what: "the scene" });
     await row(page, "web").locator('button[data-action="logs"]').click();
-    await waitFor(async () => ((await page.locator("#log-output").textContent()) ?? "").split("tick").length > 4, { what: "a few log lines" });
+    await waitFor(async () => ((await page.locator("#log-output").textContent()) ?? "").split("tick").length > 6, { what: "a few log lines" });
     await page.screenshot({ path: join(ROOT, process.env.TEND_SCREENSHOT!) });
   });
 });
