@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Daemon, fixture, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
+import { Daemon, fixture, makeTempDir, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
 
 const CTL = Bun.which("supervisorctl");
 const skip = !CTL;
@@ -186,6 +186,24 @@ describe.skipIf(skip)("supervisorctl against tend", () => {
     await d.waitState("late", "RUNNING");
     await d.waitState("web", "RUNNING", 15_000, (s) => s.pid !== before.pid);
     expect((await ctl("status", "late")).code).toBe(0);
+  });
+
+  test("over TCP ([http] listen) with a username and password: the same commands; a wrong password is refused", async () => {
+    const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const port = probe.port;
+    probe.stop(true);
+    d = await new Daemon(makeTempDir(), CONFIG, `[http]\nlisten = "127.0.0.1:${port}"\nusername = "admin"\npassword = "s3cret"\n`).start();
+    await d.waitState("app", "RUNNING");
+    const url = `http://127.0.0.1:${port}`;
+    const st = await ctlUrl(url, "-u", "admin", "-p", "s3cret", "status", "app");
+    expect(st).toMatchObject({ code: 0 });
+    expect(st.out).toMatch(/^app {30}RUNNING {3}pid \d+, uptime/);
+    const denied = await ctlUrl(url, "-u", "admin", "-p", "wrong", "status");
+    expect(denied.code).toBe(1);
+    expect(denied.out).toContain("Server requires authentication");
+    expect((await ctlUrl(url, "status")).out).toContain("Server requires authentication");
+    expect(await ctlUrl(url, "-u", "admin", "-p", "s3cret", "stop", "app")).toMatchObject({ code: 0, out: "app: stopped\n" });
+    expect((await d.service("app")).state).toBe("STOPPED");
   });
 
   test("shutdown; then no socket: status 4, stop 7; unknown action 1", async () => {
