@@ -2,10 +2,14 @@
 // them: the commands, their output and exit codes, and a daemon that runs a supervisord config
 // directly (reloads included) and answers supervisorctl.
 
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fixture, isGone, makeTempDir, ROOT, runCli, tendArgv, waitFor } from "../helpers/daemon-harness.ts";
+
+// Bun 1.4.5 applies the preload's setDefaultTimeout (test/helpers/setup.ts) to the first test
+// file of a run only: a file that starts daemons and supervisorctl sets its own.
+setDefaultTimeout(60_000);
 
 const FIX = join(ROOT, "test", "fixtures", "supervisord");
 const FOREVER = fixture("forever.sh");

@@ -2,10 +2,14 @@
 // same output and the same exit codes as against supervisord (reference §6). Skipped, saying
 // why, where supervisorctl is not installed.
 
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Daemon, fixture, makeTempDir, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
+
+// Bun 1.4.5 applies the preload's setDefaultTimeout (test/helpers/setup.ts) to the first test
+// file of a run only: a file that starts daemons and supervisorctl sets its own.
+setDefaultTimeout(60_000);
 
 const CTL = Bun.which("supervisorctl");
 const skip = !CTL;

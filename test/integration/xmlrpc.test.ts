@@ -2,7 +2,7 @@
 // xmlrpc.client, the blocking semantics of start/stop, faults, log reads, group add/remove,
 // /logtail and /mainlogtail, and hostile requests that must leave the daemon serving.
 
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { encodeMethodCall, parseMethodResponse, type MethodResponse, type RpcValue } from "../../src/xmlrpc/codec.ts";
@@ -68,6 +68,10 @@ def fault(fn, *args):
     except xmlrpc.client.Fault as f:
         return [f.faultCode, f.faultString]
 `;
+
+// Bun 1.4.5 applies the preload's setDefaultTimeout (test/helpers/setup.ts) to the first test
+// file of a run only: a file that starts daemons and supervisorctl sets its own.
+setDefaultTimeout(60_000);
 
 async function runPython(script: string): Promise<Record<string, unknown>> {
   const p = Bun.spawn([PYTHON!, "-c", PY_PRELUDE + script + "\nprint(json.dumps(out))", d!.socket], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
