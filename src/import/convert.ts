@@ -550,6 +550,8 @@ export function convertSupervisordConfig(file: string, env: Env = process.env): 
       return envLookup(name, progEnv);
     };
     const src = (tendKey: string, v: IniValue) => sources.set(`program.${program}.${tendKey}`, { file: v.file, line: v.line });
+    // Any problem tend finds in this program at least points at its section.
+    sources.set(`program.${program}`, { file: section.file, line: section.line });
     const label = (key: string) => `[${sname}] ${key}`;
 
     // Keys supervisord reads once per program (no %(process_num)).
@@ -770,6 +772,8 @@ export function convertSupervisordConfig(file: string, env: Env = process.env): 
         t.comments.push(`process ${inst.name} of [${sname}] (numprocs = ${numprocs}); its settings differ per process beyond what tend's {num} templates express`);
         tables.push(t);
         sources.set(`program.${inst.name}.command`, { file: commandV.file, line: commandV.line });
+        sources.set(`program.${inst.name}`, { file: section.file, line: section.line });
+        for (const [k, at] of [...sources]) if (k.startsWith(`program.${program}.`)) sources.set(`program.${inst.name}.${k.slice(`program.${program}.`.length)}`, at);
       }
       if (!groupPrograms.has(group)) groupPrograms.set(group, []);
       groupPrograms.get(group)!.push(...instances.map((i) => i.name));

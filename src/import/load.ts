@@ -34,7 +34,8 @@ export function locateIssues(issues: readonly ConfigIssue[], conv: Conversion, f
     if (issue.path === undefined) {
       return issue.file === file && issue.line !== undefined ? { file, message: `${issue.message} (in the converted config)` } : issue;
     }
-    const segments = issue.path.split(".");
+    // Key paths quote segments that are not bare keys: program."my@app".command.
+    const segments = [...issue.path.matchAll(/"((?:[^"\\]|\\.)*)"|([^.]+)/g)].map((m) => m[2] ?? (JSON.parse(`"${m[1]}"`) as string));
     for (let n = segments.length; n > 0; n--) {
       const at = conv.sources.get(segments.slice(0, n).join("."));
       if (at) return { file: at.file, line: at.line, message: `${issue.message} (tend's ${issue.path})` };

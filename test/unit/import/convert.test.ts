@@ -168,3 +168,16 @@ test("dialect detection: .conf/.ini by name, otherwise by its sections", () => {
   expect(isSupervisordConfig(toml)).toBe(false);
   expect(isSupervisordConfig(join(FIX, "container.conf"))).toBe(true);
 });
+
+test("problems tend finds in the converted config point at the supervisord file and line", () => {
+  const { file } = convert("[program:bad@name]\ncommand=/bin/true\n[program:w]\ncommand=/bin/echo %(process_num)d\nprocess_name=%(program_name)s_%(process_num)d\nnumprocs=2\nstartsecs=-1\n");
+  let issues: Array<{ file: string; line?: number; message: string }> = [];
+  try {
+    loadSupervisordConfig(file, {});
+  } catch (e) {
+    issues = (e as { details: typeof issues }).details;
+  }
+  expect(issues.map((i) => [i.file, i.line])).toEqual([[file, 1], [file, 7], [file, 7]]);
+  expect(issues[0]!.message).toContain('not a valid name');
+  expect(issues[1]!.message).toContain("tend's program.w_0.startsecs");
+});
