@@ -6,7 +6,7 @@
 // TEND_SCREENSHOT=docs/dashboard.png also saves the README's screenshot.
 
 import { afterAll, afterEach, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
@@ -176,7 +176,7 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium", () => {
     expect(consoleErrors).toEqual([]);
   });
 
-  test("the log viewer follows stdout live, and switches to stderr", async () => {
+  test("the log viewer follows stdout live, across a reload that replaces the program, and switches to stderr", async () => {
     const page = await open();
     await row(page, "web").locator('button[data-action="logs"]').click();
     const out = page.locator("#log-output");
@@ -185,6 +185,18 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium", () => {
     // New lines arrive without reloading anything.
     await waitFor(async () => Math.max(...(await ticks())) >= first + 2, { what: "new tick lines to arrive" });
     expect(await page.locator("#log-status").textContent()).toBe("following");
+
+    // A reload that replaces the program ends the daemon's follow; the viewer picks it up again.
+    const config = readFileSync(d!.configFile, "utf8");
+    writeFileSync(d!.configFile, config.replace("autostart = true # serve the site", 'autostart = true # serve the site\nenvironment = { CHANGED = "1" }'));
+    expect((await d!.cli("reload")).code).toBe(0);
+    await waitFor(async () => ((await out.textContent()) ?? "").split("tick 0\n").length >= 3, { what: "the new process's first line in the viewer" });
+    expect(await page.locator("#log-status").textContent()).toBe("following");
+    // Nothing lost and nothing shown twice at the seam: two runs of consecutive ticks.
+    await waitFor(async () => /tick 2\n/.test(((await out.textContent()) ?? "").split("tick 0\n")[2] ?? ""), { what: "more lines from the new process" });
+    const seen = await ticks();
+    const resets = seen.filter((n, i) => i > 0 && n !== seen[i - 1]! + 1);
+    expect({ seen, resets }).toEqual({ seen, resets: [0] });
 
     await page.locator("#log-stderr").click();
     await waitFor(async () => ((await out.textContent()) ?? "").includes("forever started pid"), { what: "stderr in the viewer" });

@@ -378,6 +378,16 @@ describe("the autostart switch", () => {
     expect(toml()).toBe(before);
   });
 
+  test("an instance name changes its program's table, for every instance", async () => {
+    const h = await startWithHttp(prog("w", "numprocs = 2\nprocess_name = \"w_{num}\""), `username = "ops"\npassword = "pw"`);
+    await d!.waitState("w_1", "RUNNING");
+    const res = await h.call("POST", "/api/services/w_1/settings/autostart", { body: '{"enabled": false}' });
+    expect(await res.json()).toMatchObject({ program: "w", autostart: false, changed: true });
+    expect(toml()).toContain('process_name = "w_{num}"\nautostart = false\n');
+    expect((await d!.service("w_0")).autostart).toBe(false);
+    expect((await d!.service("w_0")).state).toBe("RUNNING");
+  });
+
   test("works on the unix socket too (the CLI's door)", async () => {
     await startWithHttp(prog("web"));
     await d!.waitState("web", "RUNNING");
