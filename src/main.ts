@@ -35,16 +35,13 @@ async function main(argv: string[]): Promise<number> {
       const { findConfigFile } = await import("./config/find.ts");
       const file = findConfigFile(config, process.env);
       const sock = socket ?? process.env.TEND_SOCKET;
-      // A supervisord.conf runs through the same conversion as `tend import`.
-      const { isSupervisordConfig } = await import("./import/load.ts");
-      if (isSupervisordConfig(file)) {
-        if (command.detach) throw new UsageError("--detach takes a tend.toml: convert first with `tend import`, or run in the foreground");
-        return (await import("./import/cli.ts")).runSupervisordDaemon({ configFile: file, socket: sock });
-      }
       if (command.detach) {
         const { detach } = await import("./cli/detach.ts");
         return detach(file, sock);
       }
+      // A supervisord.conf runs through the same conversion as `tend import`.
+      const { isSupervisordConfig } = await import("./import/load.ts");
+      if (isSupervisordConfig(file)) return (await import("./import/cli.ts")).runSupervisordDaemon({ configFile: file, socket: sock });
       const { runDaemon } = await import("./daemon/daemon.ts");
       return runDaemon({ configFile: file, socket: sock });
     }

@@ -2,10 +2,10 @@
 // its log), and return once its socket answers, or report why it did not come up.
 
 import { Client } from "../client/client.ts";
-import { loadConfig } from "../config/load.ts";
+import { loadAnyConfig } from "../import/load.ts";
 
 export async function detach(configFile: string, socket: string | undefined): Promise<number> {
-  const cfg = loadConfig(configFile); // fail here, in the foreground, on a bad config
+  const cfg = loadAnyConfig(configFile); // fail here, in the foreground, on a bad config (TOML or supervisord.conf)
   const sock = socket ?? cfg.daemon.socket;
   const self = process.execPath.endsWith("/bun") || process.execPath.endsWith("/bun.exe")
     ? [process.execPath, process.argv[1]!]
