@@ -1,6 +1,8 @@
 // `tend daemon --detach`: start the daemon in the background (its own session, output to
 // its log), and return once its socket answers, or report why it did not come up.
 
+import { closeSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { Client } from "../client/client.ts";
 import { loadAnyConfig } from "../import/load.ts";
 
@@ -11,7 +13,14 @@ export async function detach(configFile: string, socket: string | undefined): Pr
     ? [process.execPath, process.argv[1]!]
     : [process.execPath];
   const args = [...self, "daemon", "-c", configFile, ...(socket ? ["-s", socket] : [])];
-  const child = Bun.spawn(args, { stdin: "ignore", stdout: "ignore", stderr: "pipe", detached: true, env: process.env });
+  // The daemon outlives this command, so its stderr must not be a pipe to us (a write after we
+  // exit would fail): it goes to a file in the log dir, read back here if start-up fails.
+  mkdirSync(cfg.daemon.logDir, { recursive: true });
+  const errPath = join(cfg.daemon.logDir, "tend.detached.err");
+  const errFd = openSync(errPath, "a");
+  const startAt = statSync(errPath).size;
+  const child = Bun.spawn(args, { stdin: "ignore", stdout: "ignore", stderr: errFd, detached: true, env: { ...process.env, TEND_DETACHED: "1" } });
+  closeSync(errFd);
   const client = new Client(sock);
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
@@ -26,7 +35,7 @@ export async function detach(configFile: string, socket: string | undefined): Pr
       /* not up yet */
     }
     if (child.exitCode !== null) {
-      const err = await new Response(child.stderr).text();
+      const err = readFileSync(errPath, "utf8").slice(startAt);
       console.error(err.trim().split("\n").slice(-5).join("\n"));
       return child.exitCode || 1;
     }

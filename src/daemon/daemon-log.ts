@@ -7,6 +7,17 @@ import { RotatingFile } from "../logs/rotating-file.ts";
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const LABEL: Record<LogLevel, string> = { debug: "DEBUG", info: "INFO", warn: "WARN", error: "ERROR" };
 
+/**
+ * Does the daemon echo its log to stderr? Not when started by `--detach`: there stderr is
+ * a file kept only for start-up errors, and tend.log has the rest. The marker is removed so
+ * programs do not inherit it.
+ */
+export function logsToStderr(env: Record<string, string | undefined> = process.env): boolean {
+  const detached = env.TEND_DETACHED === "1";
+  delete env.TEND_DETACHED;
+  return !detached;
+}
+
 export class DaemonLog {
   private file: RotatingFile | null = null;
   private readonly encoder = new TextEncoder();

@@ -12,7 +12,7 @@ import { formatIssues, loadConfig } from "../config/load.ts";
 import type { Config, ConfigIssue } from "../config/types.ts";
 import { isTendError } from "../core/errors.ts";
 import { App } from "./app.ts";
-import { DaemonLog } from "./daemon-log.ts";
+import { DaemonLog, logsToStderr } from "./daemon-log.ts";
 import { installReaper, reapOrphans } from "./reaper.ts";
 import { listenUnix, removeFile, writePidfile } from "./runtime-files.ts";
 import { claimNotifySocket, notifyReady } from "./sd-notify.ts";
@@ -40,7 +40,7 @@ export interface DaemonOptions {
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
   let config = loadConfig(opts.configFile);
   if (opts.socket) config = { ...config, daemon: { ...config.daemon, socket: opts.socket } };
-  const log = new DaemonLog(config.daemon.loglevel, true);
+  const log = new DaemonLog(config.daemon.loglevel, logsToStderr());
   log.setFile(join(config.daemon.logDir, "tend.log"));
   return supervise(config, log, { serve: true, reload: true, started: (app) => app.autostart() });
 }
@@ -58,6 +58,10 @@ export interface SuperviseOptions {
 export async function supervise(config: Config, log: DaemonLog, opts: SuperviseOptions): Promise<number> {
   // Before anything is spawned: programs must not inherit systemd's notify socket.
   claimNotifySocket();
+  // A closed console (the terminal went away, a pipe reader exited) must never take the
+  // daemon down: its log file still has everything.
+  process.stdout.on("error", () => {});
+  process.stderr.on("error", () => {});
   let server: Server<undefined> | null = null;
   let http: HttpListener | null = null;
   let resolveExit: (code: number) => void = () => {};

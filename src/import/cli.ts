@@ -79,10 +79,10 @@ export function runCheckSupervisord(file: string): number {
 
 /** `tend daemon -c supervisord.conf`: runDaemon, reading the file through the conversion. */
 export async function runSupervisordDaemon(opts: { configFile: string; socket?: string }): Promise<number> {
-  const [{ DaemonLog }, { supervise }] = await Promise.all([import("../daemon/daemon-log.ts"), import("../daemon/daemon.ts")]);
+  const [{ DaemonLog, logsToStderr }, { supervise }] = await Promise.all([import("../daemon/daemon-log.ts"), import("../daemon/daemon.ts")]);
   const { config: loaded, conversion } = loadSupervisordConfig(opts.configFile);
   const config = opts.socket ? { ...loaded, daemon: { ...loaded.daemon, socket: opts.socket } } : loaded;
-  const log = new DaemonLog(config.daemon.loglevel, true);
+  const log = new DaemonLog(config.daemon.loglevel, logsToStderr());
   log.setFile(join(config.daemon.logDir, "tend.log"));
   log.info(`${config.file}: supervisord config, converted (see \`tend import\`)`);
   for (const w of conversion.warnings) log.warn(w);

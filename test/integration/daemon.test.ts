@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { Daemon, fixture, isGone, makeTempDir, pidsIn, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
+import { Daemon, fixture, isGone, makeTempDir, pidsIn, runCli, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
 
 let d: Daemon | null = null;
 afterEach(async () => {
@@ -108,5 +108,24 @@ describe("daemon", () => {
     (d as { socket: string }).socket = sock;
     await d.start();
     expect(statSync(sock).mode & 0o777).toBe(0o600);
+  });
+
+  test("--detach returns once the socket answers; the daemon outlives the command and keeps working", async () => {
+    const dir = makeTempDir();
+    d = new Daemon(dir, `[program.a]\ncommand = "${fixture("forever.sh")}"\nstartsecs = 0\n`);
+    const r = await runCli(["daemon", "-c", d.configFile, "--detach"], dir);
+    expect(r.code).toBe(0);
+    const pid = Number(/pid (\d+)/.exec(r.stdout)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    try {
+      // Commands that make the daemon log (it used to die writing to the launcher's pipe).
+      expect((await d.cli("stop", "a")).stdout.trim()).toBe("a: stopped");
+      expect((await d.cli("start", "a")).stdout.trim()).toBe("a: started");
+      expect(isGone(pid)).toBe(false);
+      expect((await d.cli("shutdown")).stdout.trim()).toBe("Shut down");
+      await waitFor(() => isGone(pid), { what: "the detached daemon to exit" });
+    } finally {
+      if (!isGone(pid)) process.kill(pid, "SIGKILL");
+    }
   });
 });
