@@ -2,7 +2,7 @@
 // socketpair, which breaks children that open /dev/stdout), reaping orphans as PID 1 or
 // subreaper, and becoming a subreaper. Loaded lazily so the client never pays for dlopen.
 
-import { dlopen, FFIType, ptr } from "bun:ffi";
+import { dlopen, FFIType, ptr, type FFIFunction } from "bun:ffi";
 
 const SYMBOLS = {
   pipe2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
@@ -18,21 +18,25 @@ const CANDIDATES = [
   `/lib/ld-musl-${process.arch === "arm64" ? "aarch64" : "x86_64"}.so.1`,
 ];
 
-type Lib = ReturnType<typeof dlopen<typeof SYMBOLS>>;
-let lib: Lib | null = null;
-
-function libc(): Lib["symbols"] {
-  if (lib) return lib.symbols;
+/** dlopen the C library (glibc or musl) with `symbols`; the caller keeps the handle. */
+export function openLibc<S extends Record<string, FFIFunction>>(symbols: S): ReturnType<typeof dlopen<S>> {
   const errors: string[] = [];
   for (const name of CANDIDATES) {
     try {
-      lib = dlopen(name, SYMBOLS);
-      return lib.symbols;
+      return dlopen(name, symbols);
     } catch (e) {
       errors.push(`${name}: ${(e as Error).message}`);
     }
   }
   throw new Error(`cannot load the C library (${errors.join("; ")})`);
+}
+
+type Lib = ReturnType<typeof dlopen<typeof SYMBOLS>>;
+let lib: Lib | null = null;
+
+function libc(): Lib["symbols"] {
+  lib ??= openLibc(SYMBOLS);
+  return lib.symbols;
 }
 
 const O_CLOEXEC = 0o2000000;

@@ -2,7 +2,8 @@
 // SOCK_DGRAM API): socket(2) + sendto(2) + close(2). Used for systemd's sd_notify protocol.
 // Loaded lazily: only a daemon started with $NOTIFY_SOCKET pays for the dlopen.
 
-import { dlopen, FFIType, ptr, read } from "bun:ffi";
+import { FFIType, ptr, read } from "bun:ffi";
+import { openLibc } from "./libc.ts";
 
 const SYMBOLS = {
   socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
@@ -15,28 +16,12 @@ const SYMBOLS = {
   __errno_location: { args: [], returns: FFIType.ptr },
 } as const;
 
-// glibc names its C library libc.so.6; musl (Alpine) ships it as the dynamic loader itself.
-const CANDIDATES = [
-  "libc.so.6",
-  `libc.musl-${process.arch === "arm64" ? "aarch64" : "x86_64"}.so.1`,
-  `/lib/ld-musl-${process.arch === "arm64" ? "aarch64" : "x86_64"}.so.1`,
-];
-
-type Lib = ReturnType<typeof dlopen<typeof SYMBOLS>>;
+type Lib = ReturnType<typeof openLibc<typeof SYMBOLS>>;
 let lib: Lib | null = null;
 
 function libc(): Lib["symbols"] {
-  if (lib) return lib.symbols;
-  const errors: string[] = [];
-  for (const name of CANDIDATES) {
-    try {
-      lib = dlopen(name, SYMBOLS);
-      return lib.symbols;
-    } catch (e) {
-      errors.push(`${name}: ${(e as Error).message}`);
-    }
-  }
-  throw new Error(`cannot load the C library (${errors.join("; ")})`);
+  lib ??= openLibc(SYMBOLS);
+  return lib.symbols;
 }
 
 const AF_UNIX = 1;
