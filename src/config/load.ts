@@ -156,6 +156,12 @@ function compile(text: string, file: string, document: Record<string, unknown>, 
     ...fromEnv.issues,
   ];
 
+  // A bad value that came from the environment is the variable's problem, not the file's.
+  for (const [i, issue] of issues.entries()) {
+    const source = issue.path === undefined ? undefined : sources[issue.path];
+    if (source) issues[i] = { file: `environment variable ${source}`, path: issue.path, message: issue.message };
+  }
+
   const programs = instances.sort(byStartOrder);
   const config: Config = {
     file,

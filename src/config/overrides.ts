@@ -21,10 +21,13 @@ export interface Override {
 
 const norm = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, "_");
 
-/** Env values are strings; a `[...]` value is read as a TOML array (exitcodes = "[0, 2]"). */
+/**
+ * Env values are strings; a `[...]` or `{...}` value is read as a TOML array or inline table
+ * (exitcodes = "[0, 2]", environment = '{ KEY = "v" }').
+ */
 function parseValue(raw: string): unknown {
   const t = raw.trim();
-  if (t.startsWith("[") && t.endsWith("]")) {
+  if ((t.startsWith("[") && t.endsWith("]")) || (t.startsWith("{") && t.endsWith("}"))) {
     try {
       return (Bun.TOML.parse(`v = ${t}`) as { v: unknown }).v;
     } catch {
@@ -32,6 +35,14 @@ function parseValue(raw: string): unknown {
     }
   }
   return raw;
+}
+
+/** yes/no words in image settings: 1/0, true/false, yes/no, on/off; undefined if none. */
+export function parseEnvSwitch(raw: string): boolean | undefined {
+  const w = raw.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(w)) return true;
+  if (["0", "false", "no", "off"].includes(w)) return false;
+  return undefined;
 }
 
 export function envOverrides(env: Env, programNames: readonly string[]): { overrides: Override[]; issues: ConfigIssue[] } {
@@ -58,11 +69,18 @@ export function envOverrides(env: Env, programNames: readonly string[]): { overr
       // Program and key names may both hold underscores: take the longest program name that
       // leaves a known key.
       const keys = [...PROGRAM_KEYS, ...Object.keys(PROGRAM_ALIASES)];
-      const match = programNames
+      const matches = programNames
         .filter((p) => rest.startsWith(`${norm(p)}_`))
         .map((p) => ({ program: p, key: keys.find((k) => norm(k) === rest.slice(norm(p).length + 1)) }))
         .filter((x) => x.key !== undefined)
-        .sort((a, b) => b.program.length - a.program.length)[0];
+        .sort((a, b) => b.program.length - a.program.length);
+      const match = matches[0];
+      // my_app and my-app both read MY_APP in a variable name: refuse to guess.
+      const tied = matches.filter((x) => match && norm(x.program) === norm(match.program));
+      if (tied.length > 1) {
+        issue(name, `is ambiguous: it could mean ${tied.map((x) => `program.${x.program}`).join(" or ")}; rename one of them`);
+        continue;
+      }
       if (!match) {
         issue(name, `matches no program and key: programs are ${programNames.join(", ") || "none"}; keys are ${PROGRAM_KEYS.join(", ")}`);
         continue;
@@ -72,7 +90,9 @@ export function envOverrides(env: Env, programNames: readonly string[]): { overr
       continue;
     }
     if (name === "PROCESS_AUTO_RECOVERY") {
-      for (const p of programNames) overrides.push({ path: ["program", p, "autorestart"], value: raw, source: name, mode: "default" });
+      // The words `tend run` takes (parseEnvSwitch) mean the same here.
+      const value = parseEnvSwitch(raw) ?? raw;
+      for (const p of programNames) overrides.push({ path: ["program", p, "autorestart"], value, source: name, mode: "default" });
     } else if (name === "PROCESS_MAX_START_RETRIES") {
       for (const p of programNames) overrides.push({ path: ["program", p, "startretries"], value: raw, source: name, mode: "default" });
     } else if (name === "LOG_LEVEL") {

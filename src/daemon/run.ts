@@ -7,6 +7,7 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { daemonDefaults } from "../config/defaults.ts";
+import { parseEnvSwitch } from "../config/overrides.ts";
 import type { Config, LogLevel, ProgramConfig } from "../config/types.ts";
 import { parseSignal, signalNumber, type SignalName } from "../core/signals.ts";
 import { TendError } from "../core/errors.ts";
@@ -38,18 +39,21 @@ export function parseRunArgs(argv: readonly string[], env: Record<string, string
   const opts = dash === -1 ? argv : argv.slice(0, dash);
   const command = dash === -1 ? [] : argv.slice(dash + 1);
   const bad = (msg: string) => new TendError("BAD_REQUEST", `tend run: ${msg}`);
-  const envBool = (v: string | undefined) => (v === undefined ? undefined : !/^(0|false|no|off)$/i.test(v.trim()));
+  const recovery = env.PROCESS_AUTO_RECOVERY === undefined ? true : parseEnvSwitch(env.PROCESS_AUTO_RECOVERY);
+  if (recovery === undefined) throw bad(`PROCESS_AUTO_RECOVERY must be true or false (1/0, yes/no, on/off), got "${env.PROCESS_AUTO_RECOVERY}"`);
+  // The daemon's config accepts "warning" for warn; so does tend run.
+  const level = (v: string) => (v.toLowerCase() === "warning" ? "warn" : v.toLowerCase()) as LogLevel;
   const out = {
     command,
     name: "app",
     retries: env.PROCESS_MAX_START_RETRIES !== undefined ? Number(env.PROCESS_MAX_START_RETRIES) : 3,
-    restart: envBool(env.PROCESS_AUTO_RECOVERY) ?? true,
+    restart: recovery,
     startsecs: 1,
     stopsignal: "TERM",
     stopwaitsecs: 10,
     logDir: null as string | null,
     socket: env.TEND_SOCKET ?? null,
-    loglevel: (env.LOG_LEVEL?.toLowerCase() ?? "warn") as LogLevel,
+    loglevel: level(env.LOG_LEVEL ?? "warn"),
   };
   for (let i = 0; i < opts.length; i++) {
     const a = opts[i]!;
@@ -73,7 +77,7 @@ export function parseRunArgs(argv: readonly string[], env: Record<string, string
       case "--stop-timeout": out.stopwaitsecs = num(0, 86400); break;
       case "--log-dir": out.logDir = resolve(val()); break;
       case "-s": case "--socket": out.socket = resolve(val()); break;
-      case "--log-level": out.loglevel = val().toLowerCase() as LogLevel; break;
+      case "--log-level": out.loglevel = level(val()); break;
       default: throw bad(`unknown option ${a} (options go before --, the command after it)`);
     }
   }
