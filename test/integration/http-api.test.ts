@@ -9,8 +9,8 @@ import type { ServiceDTO } from "../../src/api/dto.ts";
 import type { SnapshotEventDTO, StateEventDTO } from "../../src/http/events.ts";
 import { Daemon, fixture, makeTempDir, runCli, waitFor } from "../helpers/daemon-harness.ts";
 
-// The preload's 60 s ceiling, again: a file run earlier that gives a hook its own timeout
-// (beforeAll(fn, ms)) puts Bun's default back to 5 s for every later file.
+// The preload's 60 s ceiling, again: Bun 1.4.5 applies a preload's setDefaultTimeout to the
+// first test file only (npm test also passes --timeout; a bare `bun test FILE...` does not).
 setDefaultTimeout(60_000);
 
 const FOREVER = fixture("forever.sh");

@@ -10,8 +10,8 @@ import { TendError } from "../../src/core/errors.ts";
 import { startHttp, type HttpListener, type HttpOptions } from "../../src/http/server.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 
-// The preload's 60 s ceiling, again: a file run earlier that gives a hook its own timeout
-// (beforeAll(fn, ms)) puts Bun's default back to 5 s for every later file.
+// The preload's 60 s ceiling, again: Bun 1.4.5 applies a preload's setDefaultTimeout to the
+// first test file only (npm test also passes --timeout; a bare `bun test FILE...` does not).
 setDefaultTimeout(60_000);
 
 const CREDS = { username: "admin", password: "correct horse" };
