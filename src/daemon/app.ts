@@ -21,6 +21,7 @@ import { Control, type ActionResult } from "./control.ts";
 import type { DaemonLog } from "./daemon-log.ts";
 import { groupAlive, signalProcess, spawnProgram } from "./process-port.ts";
 import { ConsoleOutput } from "./console-output.ts";
+import { Fanout } from "../logs/fanout.ts";
 import { notifyStopping } from "./sd-notify.ts";
 import { ProgramOutput } from "./program-output.ts";
 import { descendants } from "./reaper.ts";
@@ -240,15 +241,31 @@ export class App implements ApiBackend {
 
     const going = [...plan.removed, ...plan.changed].map((n) => this.sup.records.get(n)!);
     await this.control.stopOrdered(going.filter((r) => !isStoppedState(r.snapshot.state)));
+    // Followers of a changed program (tail -f, the dashboard) carry on with its new config
+    // instead of ending and missing what it writes next.
+    const carried = new Map<string, { stdout: Fanout; stderr: Fanout }>();
+    for (const n of plan.changed) {
+      const out = this.sup.records.get(n)!.output;
+      const hold = { stdout: new Fanout(), stderr: new Fanout() };
+      out.stdout.followers.moveTo(hold.stdout);
+      if (out.stderr !== out.stdout) out.stderr.followers.moveTo(hold.stderr);
+      carried.set(n, hold);
+    }
     for (const rec of going) {
       // A program whose stop never completed (stuck in STOPPING) is removed once it exits.
       if (isStoppedState(rec.snapshot.state)) this.sup.remove(rec.name);
       else rec.removed = true;
     }
-    const { daemon: _d, ...rest } = next;
-    this.config = { ...rest, daemon: this.config.daemon };
+    // [daemon] and [http] take effect when tend restarts: keep describing what runs.
+    this.config = { ...next, daemon: this.config.daemon, http: this.config.http };
     const fresh: ProcessRecord[] = [];
     for (const name of [...plan.changed, ...plan.added]) fresh.push(this.sup.add(byName.get(name)!));
+    for (const rec of fresh) {
+      const hold = carried.get(rec.name);
+      if (!hold) continue;
+      hold.stdout.moveTo(rec.output.stdout.followers);
+      hold.stderr.moveTo(rec.output.stderr.followers);
+    }
     for (const rec of this.sup.ordered()) {
       if (fresh.includes(rec) && rec.config.autostart) this.sup.dispatch(rec.name, { kind: "start" });
     }

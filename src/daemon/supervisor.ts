@@ -61,7 +61,7 @@ export interface SupervisorDeps {
 export class Supervisor {
   readonly records = new Map<string, ProcessRecord>();
   shuttingDown = false;
-  private readonly queue: Array<[string, ProcessEvent]> = [];
+  private readonly queue: Array<[ProcessRecord, ProcessEvent]> = [];
   private draining = false;
 
   constructor(
@@ -81,13 +81,14 @@ export class Supervisor {
     return rec;
   }
 
-  /** Forget a program; it must be in a stopped state. */
-  remove(name: string): void {
-    const rec = this.records.get(name);
+  /** Forget a program (by name, or that very record); it must be in a stopped state. */
+  remove(target: string | ProcessRecord): void {
+    const rec = typeof target === "string" ? this.records.get(target) : target;
     if (!rec) return;
     this.cancelAllTimers(rec);
     rec.output.close();
-    this.records.delete(name);
+    // A reload may already have put a new record under this name: leave that one be.
+    if (this.records.get(rec.name) === rec) this.records.delete(rec.name);
   }
 
   /** Records in start order: priority ascending, then name. */
@@ -98,7 +99,16 @@ export class Supervisor {
   }
 
   dispatch(name: string, event: ProcessEvent): void {
-    this.queue.push([name, event]);
+    const rec = this.records.get(name);
+    if (rec) this.dispatchTo(rec, event);
+  }
+
+  /**
+   * Events that come back from a process or a timer go to the record that caused them, not
+   * to whatever record holds the name now (a reload may have replaced it meanwhile).
+   */
+  private dispatchTo(rec: ProcessRecord, event: ProcessEvent): void {
+    this.queue.push([rec, event]);
     if (this.draining) return;
     this.draining = true;
     try {
@@ -108,9 +118,8 @@ export class Supervisor {
     }
   }
 
-  private apply(name: string, event: ProcessEvent): void {
-    const rec = this.records.get(name);
-    if (!rec) return;
+  private apply(rec: ProcessRecord, event: ProcessEvent): void {
+    const name = rec.name;
     const ctx: TransitionContext = { ...rec.config, shuttingDown: this.shuttingDown };
     const out = transition(rec.snapshot, event, ctx);
     if (!out.ok) {
@@ -174,11 +183,10 @@ export class Supervisor {
       }
       case "arm-timer": {
         this.cancelTimer(rec, effect.timer);
-        const name = rec.name;
         const handle = this.deps.clock.setTimer(effect.ms, () => {
           if (rec.timers.get(effect.timer) !== handle) return;
           rec.timers.delete(effect.timer);
-          this.dispatch(name, TIMER_EVENT[effect.timer]);
+          this.dispatchTo(rec, TIMER_EVENT[effect.timer]);
         });
         rec.timers.set(effect.timer, handle);
         return;
@@ -186,7 +194,7 @@ export class Supervisor {
       case "cancel-timer":
         return this.cancelTimer(rec, effect.timer);
       case "enqueue":
-        this.queue.push([rec.name, effect.event]);
+        this.queue.push([rec, effect.event]);
         return;
       default: {
         const never: never = effect;
@@ -204,7 +212,7 @@ export class Supervisor {
       const reason = e instanceof SpawnError ? e.message : `unknown error during spawn: ${(e as Error).message}`;
       rec.lastSpawnErrorKind = e instanceof SpawnError ? e.kind : "FAILED";
       this.deps.log.warn(`spawnerr: ${rec.name}: ${reason}`);
-      this.queue.push([rec.name, { kind: "spawn-failed", reason, at }]);
+      this.queue.push([rec, { kind: "spawn-failed", reason, at }]);
       return;
     }
     rec.lastSpawnErrorKind = null;
@@ -212,7 +220,7 @@ export class Supervisor {
     rec.child = child;
     const drained = rec.output.attach(child);
     this.deps.log.info(`spawned: '${rec.name}' with pid ${child.pid}`);
-    this.queue.push([rec.name, { kind: "spawned", pid: child.pid, at }]);
+    this.queue.push([rec, { kind: "spawned", pid: child.pid, at }]);
     void child.exited.then((info) => this.onExit(rec, child, info, drained));
   }
 
@@ -222,8 +230,8 @@ export class Supervisor {
     await Promise.race([drained, Bun.sleep(50)]);
     if (rec.snapshot.state === "STOPPING" && rec.config.killasgroup) await this.reapGroupStragglers(rec, child.pid);
     if (rec.child === child) rec.child = null;
-    this.dispatch(rec.name, { kind: "exited", code: info.code, signal: info.signal, at: this.deps.clock.now() });
-    if (rec.removed && rec.child === null) this.remove(rec.name);
+    this.dispatchTo(rec, { kind: "exited", code: info.code, signal: info.signal, at: this.deps.clock.now() });
+    if (rec.removed && rec.child === null) this.remove(rec);
   }
 
   /**

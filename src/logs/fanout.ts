@@ -19,6 +19,12 @@ export class Fanout {
     for (const fn of this.subscribers) fn(chunk);
   }
 
+  /** Hand every follower over to `next` (the program's config was replaced by a reload). */
+  moveTo(next: Fanout): void {
+    for (const fn of this.subscribers) next.subscribers.add(fn);
+    this.subscribers.clear();
+  }
+
   /** End every follower (the program went away). */
   closeAll(): void {
     for (const fn of [...this.subscribers]) fn(null);

@@ -78,4 +78,28 @@ describe("reload", () => {
     expect(after.group).toBe("g");
     expect(after.pid).not.toBe(a.pid);
   });
+
+  test("a follower of a changed program keeps following through the reload", async () => {
+    d = await startDaemon(prog("app"));
+    const first = await d.waitState("app", "RUNNING");
+    const res = await d.api("GET", "/api/services/app/log/follow?stream=stderr&lines=1");
+    const reader = res.body!.getReader();
+    let text = "";
+    const readUntil = async (needle: string) => {
+      while (!text.includes(needle)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`the follow ended before "${needle}"; got: ${text}`);
+        text += new TextDecoder().decode(value);
+      }
+    };
+    try {
+      await readUntil(`forever started pid ${first.pid}`);
+      d.writeConfig(prog("app", 'environment = { V = "2" }'));
+      expect((await d.cli("reload")).stdout).toContain("app: changed");
+      const second = await d.waitState("app", "RUNNING", 15_000, (s) => s.pid !== first.pid);
+      await readUntil(`forever started pid ${second.pid}`);
+    } finally {
+      await reader.cancel();
+    }
+  });
 });
