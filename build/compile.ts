@@ -14,6 +14,9 @@ mkdirSync(join(root, "dist"), { recursive: true });
 
 const args = [
   "build", "--compile", "--minify", "--bytecode", "--format=esm",
+    // One chunk per dynamic import: a client command loads the client, not the daemon,
+    // XML-RPC and dashboard code (tend version: 10 ms → 5 ms here).
+    "--splitting",
   // A .env or bunfig.toml in the daemon's working directory must not leak into it or its children.
   "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
   `--define=TEND_VERSION=${JSON.stringify(pkg.version)}`,

@@ -54,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
         const { supervisordSocket } = await import("./import/load.ts");
         return runClientCommand(command, supervisordSocket(named));
       }
-      return runClientCommand(command, resolveSocket(socket, config));
+      return runClientCommand(command, await resolveSocket(socket, config));
     }
   }
 }

@@ -6,11 +6,11 @@ import { exitCodeOf } from "../api/error-map.ts";
 import { Client } from "../client/client.ts";
 import { TendError } from "../core/errors.ts";
 import { isRunningState } from "../core/states.ts";
-import { isatty } from "../sys/libc.ts";
+import { isTerminal } from "../sys/terminal.ts";
 import type { Command } from "./parse-args.ts";
 import { COLOURS, PLAIN, namespec, reloadPlan, resultLine, statusTable, type Palette } from "./render.ts";
 
-const palette = (): Palette => (process.env.NO_COLOR === undefined && isatty(1) ? COLOURS : PLAIN);
+const palette = (): Palette => (process.env.NO_COLOR === undefined && isTerminal(1) ? COLOURS : PLAIN);
 
 /** Does `spec` (name, group:name, GROUP:*, all) select service `s`? */
 function selects(spec: string, s: ServiceDTO): boolean {

@@ -5,7 +5,7 @@
 import { writeSync } from "node:fs";
 import { LineBuffer } from "../logs/line-buffer.ts";
 import type { Sink } from "../logs/output-pump.ts";
-import { isatty } from "../sys/libc.ts";
+import { isTerminal } from "../sys/terminal.ts";
 import type { StreamName } from "./program-output.ts";
 
 const COLOURS = [36, 33, 35, 32, 34, 96, 93, 95, 92, 94];
@@ -22,7 +22,7 @@ export class ConsoleOutput {
 
   constructor(private readonly width: () => number) {
     const wants = process.env.NO_COLOR === undefined;
-    this.colour = { 1: wants && isatty(1), 2: wants && isatty(2) };
+    this.colour = { 1: wants && isTerminal(1), 2: wants && isTerminal(2) };
   }
 
   /** Output passed through unchanged (tend run): no prefix, no line assembly. */

@@ -8,7 +8,6 @@ const SYMBOLS = {
   pipe2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
   waitpid: { args: [FFIType.i32, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
   prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 },
-  isatty: { args: [FFIType.i32], returns: FFIType.i32 },
 } as const;
 
 // glibc names its C library libc.so.6; musl (Alpine) ships it as the dynamic loader itself.
@@ -61,12 +60,4 @@ const PR_SET_CHILD_SUBREAPER = 36;
 /** Orphaned descendants get reparented to us instead of to init, so we can reap and kill them. */
 export function becomeSubreaper(): boolean {
   return libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) === 0;
-}
-
-export function isatty(fd: number): boolean {
-  try {
-    return libc().isatty(fd) === 1;
-  } catch {
-    return false;
-  }
 }
