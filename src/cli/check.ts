@@ -2,7 +2,8 @@
 // would run.
 
 import { loadConfig, formatIssues } from "../config/load.ts";
-import type { Config, ConfigIssue } from "../config/types.ts";
+import type { Config, ConfigIssue, ProgramConfig } from "../config/types.ts";
+import { namespec } from "../core/names.ts";
 import { isTendError } from "../core/errors.ts";
 
 /** The value a key path ended up with, read back from the built config. */
@@ -23,7 +24,7 @@ export function runCheck(file: string): number {
       `${cfg.file}: ok — ${cfg.programs.length} process${cfg.programs.length === 1 ? "" : "es"}` +
         (groups.length ? `, groups: ${groups.join(", ")}` : ""),
     );
-    for (const p of cfg.programs) console.log(`  ${p.name.padEnd(24)} priority ${String(p.priority).padEnd(5)} ${p.autostart ? "autostart" : "manual   "}  ${p.command.join(" ")}`);
+    for (const p of cfg.programs) console.log(programLine(p));
     for (const n of cfg.notes) console.log(`note: ${n}`);
     const fromEnv = Object.entries(cfg.sources);
     if (fromEnv.length) {
@@ -32,12 +33,22 @@ export function runCheck(file: string): number {
     }
     return 0;
   } catch (e) {
-    if (isTendError(e) && e.code === "INVALID_CONFIG" && Array.isArray(e.details)) {
-      console.error(formatIssues(e.details as ConfigIssue[]));
-      const n = e.details.length;
-      console.error(`${n} problem${n === 1 ? "" : "s"} found`);
-      return 2;
-    }
-    throw e;
+    return reportProblems(e);
   }
+}
+
+/** One line of `tend check`'s summary for a process. */
+export function programLine(p: ProgramConfig): string {
+  return `  ${namespec(p).padEnd(24)} priority ${String(p.priority).padEnd(5)} ${p.autostart ? "autostart" : "manual   "}  ${p.command.join(" ")}`;
+}
+
+/** A config that failed to load: print every problem and a count, exit 2. Anything else is rethrown. */
+export function reportProblems(e: unknown): number {
+  if (isTendError(e) && e.code === "INVALID_CONFIG" && Array.isArray(e.details)) {
+    console.error(formatIssues(e.details as ConfigIssue[]));
+    const n = e.details.length;
+    console.error(`${n} problem${n === 1 ? "" : "s"} found`);
+    return 2;
+  }
+  throw e;
 }

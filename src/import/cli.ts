@@ -10,6 +10,7 @@ import type { ConfigIssue } from "../config/types.ts";
 import { isTendError } from "../core/errors.ts";
 import { convertSupervisordConfig, type Conversion, type Dropped } from "./convert.ts";
 import { loadSupervisordConfig, locateIssues } from "./load.ts";
+import { programLine, reportProblems } from "../cli/check.ts";
 
 export function formatDropped(d: Dropped): string {
   const what = d.key === null ? `[${d.section}]` : `[${d.section}] ${d.key}${d.value !== null ? ` = ${d.value}` : ""}`;
@@ -62,18 +63,12 @@ export function runCheckSupervisord(file: string): number {
   try {
     const { config: cfg, conversion } = loadSupervisordConfig(file);
     console.log(`${cfg.file}: ok (supervisord config, converted) — ${cfg.programs.length} process${cfg.programs.length === 1 ? "" : "es"}`);
-    for (const p of cfg.programs) console.log(`  ${(p.group === p.name ? p.name : `${p.group}:${p.name}`).padEnd(24)} priority ${String(p.priority).padEnd(5)} ${p.autostart ? "autostart" : "manual   "}  ${p.command.join(" ")}`);
+    for (const p of cfg.programs) console.log(programLine(p));
     for (const w of conversion.warnings) console.log(`warning: ${w}`);
     for (const d of conversion.dropped) console.log(`note: ${formatDropped(d)}`);
     return 0;
   } catch (e) {
-    if (isTendError(e) && e.code === "INVALID_CONFIG" && Array.isArray(e.details)) {
-      console.error(formatIssues(e.details as ConfigIssue[]));
-      const n = e.details.length;
-      console.error(`${n} problem${n === 1 ? "" : "s"} found`);
-      return 2;
-    }
-    throw e;
+    return reportProblems(e);
   }
 }
 
