@@ -8,17 +8,11 @@ import { TendError } from "../core/errors.ts";
 import { isRunningState } from "../core/states.ts";
 import { isTerminal } from "../sys/terminal.ts";
 import type { Command } from "./parse-args.ts";
+import { groupOfSpec, selects } from "../core/names.ts";
 import { COLOURS, PLAIN, namespec, reloadPlan, resultLine, statusTable, type Palette } from "./render.ts";
 
 const palette = (): Palette => (process.env.NO_COLOR === undefined && isTerminal(1) ? COLOURS : PLAIN);
 
-/** Does `spec` (name, group:name, GROUP:*, all) select service `s`? */
-function selects(spec: string, s: ServiceDTO): boolean {
-  if (spec === "all") return true;
-  const m = /^(.+):\*?$/.exec(spec);
-  if (m) return s.group === m[1];
-  return spec === s.name || spec === namespec(s);
-}
 
 async function status(client: Client, names: string[], json: boolean): Promise<number> {
   const all = await client.services();
@@ -30,7 +24,7 @@ async function status(client: Client, names: string[], json: boolean): Promise<n
     for (const spec of names) {
       const hit = all.filter((s) => selects(spec, s));
       if (hit.length === 0) {
-        const isGroup = /:\*?$/.test(spec);
+        const isGroup = groupOfSpec(spec) !== null;
         const known = isGroup ? [...new Set(all.map((s) => `${s.group}:*`))] : all.map(namespec);
         errors.push(`${spec}: ERROR (no such ${isGroup ? "group" : "process"}; known: ${known.join(", ") || "none"})`);
         code = 4;

@@ -6,7 +6,7 @@ import { TendError, type ErrorCode } from "../core/errors.ts";
 import { parseSignal } from "../core/signals.ts";
 import { isRunningState, isSignallable, isStoppedState, type ProcessState } from "../core/states.ts";
 import type { ProcessSnapshot } from "../core/transitions.ts";
-import { byNamespec, namespec } from "../core/names.ts";
+import { byNamespec, isMany, namespec, selects } from "../core/names.ts";
 import type { Bus } from "./bus.ts";
 import type { ProcessRecord, Supervisor } from "./supervisor.ts";
 
@@ -30,19 +30,9 @@ export class Control {
   /** Expand a name to records. Throws BAD_NAME listing the names that exist. */
   resolve(spec: string): ProcessRecord[] {
     const all = this.sup.ordered();
-    if (spec === "all") return all;
-    const groupMatch = /^(.+):\*?$/.exec(spec);
-    if (groupMatch) {
-      const members = all.filter((r) => r.config.group === groupMatch[1]);
-      if (members.length === 0) throw this.badName(spec, true);
-      return members;
-    }
-    // "group:name" as supervisord spells a process inside a group, or the bare name.
-    const colon = spec.indexOf(":");
-    const name = colon >= 0 ? spec.slice(colon + 1) : spec;
-    const rec = this.sup.records.get(name);
-    if (!rec || (colon >= 0 && rec.config.group !== spec.slice(0, colon))) throw this.badName(spec, false);
-    return [rec];
+    const hit = all.filter((r) => selects(spec, r.config));
+    if (hit.length === 0 && spec !== "all") throw this.badName(spec, isMany(spec));
+    return hit;
   }
 
   private badName(spec: string, group: boolean): TendError {
@@ -148,9 +138,6 @@ export class Control {
     });
   }
 }
-
-/** Does the spec name a group or everything (as opposed to one process)? */
-export const isMany = (spec: string): boolean => spec === "all" || /:\*?$/.test(spec);
 
 function result(rec: ProcessRecord, code: ErrorCode | null, message: string): ActionResult {
   return { name: rec.name, group: rec.config.group, ok: code === null, code, message, state: rec.snapshot.state };
