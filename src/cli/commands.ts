@@ -1,11 +1,11 @@
 // One small function per client subcommand: call the API, print, return the exit code.
 
-import { readFileSync } from "node:fs";
 import type { ServiceDTO } from "../api/dto.ts";
 import { exitCodeOf } from "../api/error-map.ts";
 import { Client } from "../client/client.ts";
 import { TendError } from "../core/errors.ts";
 import { isRunningState } from "../core/states.ts";
+import { isLive } from "../sys/proc.ts";
 import { isTerminal } from "../sys/terminal.ts";
 import type { Command } from "./parse-args.ts";
 import { groupOfSpec, selects } from "../core/names.ts";
@@ -93,26 +93,12 @@ async function pid(client: Client, name: string | null): Promise<number> {
   return s.pid ? 0 : 7;
 }
 
-/** Alive and not a zombie (a daemon whose parent has not reaped it yet is gone for us). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "EPERM") return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat[stat.lastIndexOf(")") + 2] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
 async function shutdown(client: Client): Promise<number> {
   const info = await client.daemon();
   await client.shutdown();
   // Return once the daemon is gone, so scripts can rely on it.
-  while (isAlive(info.pid)) await Bun.sleep(10);
+  // Gone, or a zombie its parent has not reaped yet: gone for us.
+  while (isLive(info.pid)) await Bun.sleep(10);
   console.log("Shut down");
   return 0;
 }

@@ -4,6 +4,7 @@
 
 import { readFileSync, readdirSync } from "node:fs";
 import { becomeSubreaper, reapPid } from "../sys/libc.ts";
+import { procStat } from "../sys/proc.ts";
 import { bunPids } from "./process-port.ts";
 
 function childPids(): number[] {
@@ -18,14 +19,7 @@ function childPids(): number[] {
   return pids;
 }
 
-function isZombie(pid: number): boolean {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return s[s.lastIndexOf(")") + 2] === "Z";
-  } catch {
-    return false;
-  }
-}
+const isZombie = (pid: number): boolean => procStat(pid)?.state === "Z";
 
 export function reapOrphans(): number {
   let n = 0;
@@ -38,13 +32,8 @@ export function descendants(): number[] {
   const parentOf = new Map<number, number>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const s = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const rest = s.slice(s.lastIndexOf(")") + 2).split(" ");
-      if (rest[0] !== "Z") parentOf.set(Number(entry), Number(rest[1]));
-    } catch {
-      /* gone */
-    }
+    const st = procStat(entry);
+    if (st && st.state !== "Z") parentOf.set(Number(entry), st.ppid);
   }
   const mine = new Set<number>([process.pid]);
   let grew = true;
