@@ -1,33 +1,33 @@
 // Reads the last lines of a log, across its rotated files (NAME, NAME.1, …), for `tend tail`
 // and the API. Reads backwards in blocks so a huge log costs only what is returned.
 
-import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, statSync } from "node:fs";
+import { readRange } from "./file-range.ts";
 
 const BLOCK = 64 * 1024;
 
-function readBackwards(path: string, wantNewlines: number, maxBytes: number): Uint8Array {
+/** The end of a file, block by block, until it holds more than `wantNewlines` newlines. */
+function readBackwards(path: string, wantNewlines: number, maxBytes: number): { data: Uint8Array; newlines: number } {
   let fd: number;
   try {
     fd = openSync(path, "r");
   } catch {
-    return new Uint8Array(0);
+    return { data: new Uint8Array(0), newlines: 0 };
   }
   try {
-    const size = fstatSync(fd).size;
     const parts: Uint8Array[] = [];
-    let pos = size;
+    let pos = fstatSync(fd).size;
     let newlines = 0;
     let total = 0;
     while (pos > 0 && newlines <= wantNewlines && total < maxBytes) {
       const len = Math.min(BLOCK, pos);
       pos -= len;
-      const buf = new Uint8Array(len);
-      readSync(fd, buf, 0, len, pos);
+      const buf = readRange(fd, pos, len);
       for (const b of buf) if (b === 10) newlines++;
       parts.unshift(buf);
-      total += len;
+      total += buf.length;
     }
-    return Buffer.concat(parts);
+    return { data: Buffer.concat(parts), newlines };
   } finally {
     closeSync(fd);
   }
@@ -53,10 +53,11 @@ export function tailLines(path: string, lines: number, backups = 10, maxBytes = 
   for (let i = 1; i <= backups; i++) files.push(`${path}.${i}`);
   for (const file of files) {
     if (file !== path && !existsSync(file)) break;
-    const data = readBackwards(file, lines + 1, budget);
+    // Older files need only the newlines the newer ones did not supply.
+    const { data, newlines } = readBackwards(file, lines - have, budget);
     chunks.unshift(data);
     budget -= data.length;
-    for (const b of data) if (b === 10) have++;
+    have += newlines;
     if (have > lines) break;
     // Out of budget inside this file: an older file's end must not be spliced on.
     if (budget <= 0) {

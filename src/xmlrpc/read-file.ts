@@ -2,23 +2,14 @@
 // read*Log and tail*Log methods and `supervisorctl tail` are defined by. Offsets and lengths
 // are bytes; the bytes are decoded as UTF-8 for the XML-RPC string.
 
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync } from "node:fs";
+import { readRange as readRangeOf } from "../logs/file-range.ts";
 import { RpcFault } from "./faults.ts";
 
 /** Reads at most this much in one call, whatever was asked: a response is built in memory. */
 export const MAX_READ = 16 * 1024 * 1024;
 
-function readRange(fd: number, pos: number, len: number): Uint8Array {
-  const want = Math.max(0, Math.min(len, MAX_READ));
-  const buf = new Uint8Array(want);
-  let got = 0;
-  while (got < want) {
-    const n = readSync(fd, buf, got, want - got, pos + got);
-    if (n === 0) break;
-    got += n;
-  }
-  return buf.subarray(0, got);
-}
+const readRange = (fd: number, pos: number, len: number): Uint8Array => readRangeOf(fd, pos, Math.min(len, MAX_READ));
 
 const utf8 = new TextDecoder("utf-8");
 
