@@ -44,7 +44,8 @@ export class RotatingFile {
         let end = chunk.length;
         // Never past maxbytes: what does not fit goes to the next file, cut after the last
         // newline that fits when there is one, so lines stay whole where they can.
-        if (max > 0 && this.size + (end - off) > max) {
+        // (>=: a write that exactly fills the file must end on a newline too.)
+        if (max > 0 && this.size + (end - off) >= max) {
           const room = max - this.size;
           const nl = chunk.lastIndexOf(10, off + room - 1);
           end = nl >= off ? nl + 1 : off + room;
