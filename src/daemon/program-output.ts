@@ -59,11 +59,37 @@ export class ProgramOutput {
 
   /** Start draining a new child's pipes; resolves when both reach EOF. */
   attach(child: ChildHandle): Promise<void> {
-    const done = [pump(child.stdoutFd, this.stdout)];
-    if (child.stderrFd !== null) done.push(pump(child.stderrFd, this.stderr));
+    const noting = (log: StreamLog) => ({
+      write: (chunk: Uint8Array) => {
+        this.lastChunkAt = performance.now();
+        log.write(chunk);
+      },
+    });
+    const done = [pump(child.stdoutFd, noting(this.stdout))];
+    if (child.stderrFd !== null) done.push(pump(child.stderrFd, noting(this.stderr)));
     return Promise.all(done).then(() => {
       for (const end of this.consoleEnds) end();
     });
+  }
+
+  /** When the last chunk of output was read (performance.now()). */
+  private lastChunkAt = 0;
+
+  /**
+   * Resolves once the pipes reach EOF, or once nothing has been read for `quietMs`: a
+   * grandchild that inherited the pipe can keep it open forever, but a backlog still being
+   * drained (a program that wrote megabytes just before exiting) is waited for in full.
+   */
+  async settled(drained: Promise<void>, quietMs = 50): Promise<void> {
+    let done = false;
+    void drained.then(() => (done = true));
+    // The exit can be seen before the last bytes are read: give EOF its chance first.
+    await Promise.race([drained, Bun.sleep(quietMs)]);
+    for (;;) {
+      const quietFor = performance.now() - this.lastChunkAt;
+      if (done || quietFor >= quietMs) return;
+      await Promise.race([drained, Bun.sleep(quietMs - quietFor)]);
+    }
   }
 
   reopen(): void {

@@ -227,7 +227,7 @@ export class Supervisor {
   private async onExit(rec: ProcessRecord, child: ChildHandle, info: ExitInfo, drained: Promise<void>): Promise<void> {
     // Let the last bytes reach the log before the exit is reported, without letting a
     // grandchild that keeps the pipe open hold the exit back.
-    await Promise.race([drained, Bun.sleep(50)]);
+    await rec.output.settled(drained);
     if (rec.snapshot.state === "STOPPING" && rec.config.killasgroup) await this.reapGroupStragglers(rec, child.pid);
     if (rec.child === child) rec.child = null;
     this.dispatchTo(rec, { kind: "exited", code: info.code, signal: info.signal, at: this.deps.clock.now() });
