@@ -22,7 +22,10 @@ const args = [
   `--define=TEND_VERSION=${JSON.stringify(pkg.version)}`,
   `--define=TEND_COMMIT=${JSON.stringify(commit)}`,
   ...(target ? [`--target=${target}`] : []),
-  join(root, "src", "main.ts"), "--outfile", outfile,
+  join(root, "src", "main.ts"),
+  // The log-writer thread's code (src/logs/writer-threads.ts starts it) is its own entry point.
+  join(root, "src", "logs", "writer-worker.ts"),
+  "--outfile", outfile,
 ];
 const proc = Bun.spawn([process.execPath, ...args], { stdout: "inherit", stderr: "inherit", stdin: "ignore" });
 const code = await proc.exited;

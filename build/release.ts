@@ -47,7 +47,10 @@ function buildArgs(t: Target, version: string, commit: string, outfile: string):
     `--define=TEND_COMMIT=${JSON.stringify(commit)}`,
     `--define=TEND_TARGET=${JSON.stringify(t.name)}`,
     `--target=${t.bun}`,
-    join(ROOT, "src", "main.ts"), "--outfile", outfile,
+    join(ROOT, "src", "main.ts"),
+    // The log-writer thread's code (src/logs/writer-threads.ts starts it) is its own entry point.
+    join(ROOT, "src", "logs", "writer-worker.ts"),
+    "--outfile", outfile,
   ];
 }
 

@@ -81,6 +81,10 @@ export class App implements ApiBackend {
     const out = new ProgramOutput(cfg, (stream, msg) => {
       if (msg) this.logger.error(`${cfg.name}: cannot write ${stream} log: ${msg} (output is dropped until it works again)`);
       else this.logger.info(`${cfg.name}: ${stream} log writable again`);
+    }, (stream, reason, slow) => {
+      const msg = `${cfg.name}: ${stream} log written from a separate thread from now on: ${reason}`;
+      if (slow) this.logger.warn(msg);
+      else this.logger.debug(msg);
     });
     if (this.config.daemon.consoleOutput) out.mirrorTo((stream) => this.console.sink(cfg.name, stream));
     return out;

@@ -2,7 +2,7 @@
 // mixed with program output. Lines: ISO time, level, message.
 
 import type { LogLevel } from "../config/types.ts";
-import { RotatingFile } from "../logs/rotating-file.ts";
+import { LogFile } from "../logs/log-file.ts";
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const LABEL: Record<LogLevel, string> = { debug: "DEBUG", info: "INFO", warn: "WARN", error: "ERROR" };
@@ -19,7 +19,7 @@ export function logsToStderr(env: Record<string, string | undefined> = process.e
 }
 
 export class DaemonLog {
-  private file: RotatingFile | null = null;
+  private file: LogFile | null = null;
   private readonly encoder = new TextEncoder();
 
   constructor(
@@ -31,8 +31,10 @@ export class DaemonLog {
   setFile(path: string | null): void {
     this.file?.close();
     this.file = path
-      ? new RotatingFile(path, { maxBytes: 50 * 1024 * 1024, backups: 10 }, (err) => {
-          if (err && this.toStderr) console.error(`tend: cannot write the daemon log: ${err}`);
+      ? new LogFile(path, { maxBytes: 50 * 1024 * 1024, backups: 10 }, {
+          onError: (err) => {
+            if (err && this.toStderr) console.error(`tend: cannot write the daemon log: ${err}`);
+          },
         })
       : null;
   }
@@ -45,8 +47,12 @@ export class DaemonLog {
     this.file?.reopen();
   }
 
-  close(): void {
-    this.file?.close();
+  /** Close the file; resolves once a writer thread (if it has the file) has written it all. */
+  close(): Promise<void> {
+    const file = this.file;
+    if (!file) return Promise.resolve();
+    file.close();
+    return file.flushed();
   }
 
   debug(msg: string): void {

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { Server } from "bun";
 import { handle } from "../api/routes.ts";
 import { openHttp } from "../http/listen.ts";
+import { drainWriters } from "../logs/writer-threads.ts";
 import { MAX_BODY_BYTES, type HttpListener } from "../http/server.ts";
 import { formatIssues, loadConfig } from "../config/load.ts";
 import type { Config, ConfigIssue } from "../config/types.ts";
@@ -35,6 +36,9 @@ export interface DaemonOptions {
   /** -s/--socket or $TEND_SOCKET: overrides [daemon] socket. */
   readonly socket?: string;
 }
+
+/** How long the exit waits for log files on writer threads to be written. */
+const DRAIN_MS = 5000;
 
 /** Runs until shutdown; resolves with the process exit code. */
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
@@ -73,7 +77,11 @@ export async function supervise(config: Config, log: DaemonLog, opts: SuperviseO
     void http?.stop(true);
     if (server) removeFile(app.config.daemon.socket);
     removeFile(app.config.daemon.pidfile);
-    log.close();
+    // Log files on writer threads (a slow disk, /dev/stdout, a FIFO) get what they were
+    // given before the process ends; a target that stopped accepting writes is named.
+    const behind = await drainWriters(DRAIN_MS);
+    if (behind.length) log.warn(`exiting before these logs accepted all output: ${behind.join(", ")}`);
+    await Promise.race([log.close(), Bun.sleep(DRAIN_MS)]);
     resolveExit(code);
   });
 

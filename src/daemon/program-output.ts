@@ -20,6 +20,7 @@ export class ProgramOutput {
   constructor(
     readonly cfg: ProgramConfig,
     onError: (stream: StreamName, msg: string | null) => void,
+    onMoved: (stream: StreamName, reason: string, slow: boolean) => void = () => {},
   ) {
     const make = (stream: StreamName, path: string | null, maxBytes: number, backups: number) =>
       new StreamLog({
@@ -30,6 +31,8 @@ export class ProgramOutput {
           this.errors[stream] = m;
           onError(stream, m);
         },
+        onMoved: (reason, slow) => onMoved(stream, reason, slow),
+        onProgress: () => (this.lastActivityAt = performance.now()),
       });
     this.stdout = make("stdout", cfg.stdoutLogfile, cfg.stdoutLogfileMaxbytes, cfg.stdoutLogfileBackups);
     this.stderr = cfg.redirectStderr
@@ -61,8 +64,8 @@ export class ProgramOutput {
   attach(child: ChildHandle): Promise<void> {
     const noting = (log: StreamLog) => ({
       write: (chunk: Uint8Array) => {
-        this.lastChunkAt = performance.now();
-        log.write(chunk);
+        this.lastActivityAt = performance.now();
+        return log.write(chunk);
       },
     });
     const done = [pump(child.stdoutFd, noting(this.stdout))];
@@ -72,24 +75,33 @@ export class ProgramOutput {
     });
   }
 
-  /** When the last chunk of output was read (performance.now()). */
-  private lastChunkAt = 0;
+  /** When output was last read from a pipe, or reached a file on a writer thread. */
+  private lastActivityAt = 0;
 
   /**
    * Resolves once the pipes reach EOF, or once nothing has been read for `quietMs`: a
    * grandchild that inherited the pipe can keep it open forever, but a backlog still being
-   * drained (a program that wrote megabytes just before exiting) is waited for in full.
+   * drained (a program that wrote megabytes just before exiting) is waited for in full. Then
+   * what was read gets up to `flushMs` to reach files on a writer thread (a slow disk), so
+   * a program's last lines are in its log when its exit is reported; a target that takes no
+   * writes at all delays the report by no more than that.
    */
-  async settled(drained: Promise<void>, quietMs = 50): Promise<void> {
-    let done = false;
-    void drained.then(() => (done = true));
+  async settled(drained: Promise<void>, quietMs = 50, flushMs = 2000): Promise<void> {
+    let eof = false;
+    void drained.then(() => (eof = true));
     // The exit can be seen before the last bytes are read: give EOF its chance first.
     await Promise.race([drained, Bun.sleep(quietMs)]);
     for (;;) {
-      const quietFor = performance.now() - this.lastChunkAt;
-      if (done || quietFor >= quietMs) return;
+      const quietFor = performance.now() - this.lastActivityAt;
+      if (eof || quietFor >= quietMs) break;
       await Promise.race([drained, Bun.sleep(quietMs - quietFor)]);
     }
+    let timer: Timer | undefined;
+    await Promise.race([
+      Promise.all([this.stdout.flushed(), this.stderr.flushed()]),
+      new Promise<void>((r) => (timer = setTimeout(r, flushMs))),
+    ]);
+    clearTimeout(timer);
   }
 
   reopen(): void {

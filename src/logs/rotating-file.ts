@@ -14,6 +14,14 @@ export interface RotationPolicy {
   readonly backups: number;
 }
 
+/** Where a RotatingFile is: handed from one writer to another (handOff/adopt). */
+export interface OpenState {
+  readonly fd: number | null;
+  readonly size: number;
+  readonly stream: boolean;
+  readonly failing: string | null;
+}
+
 export class RotatingFile {
   private fd: number | null = null;
   private size = 0;
@@ -63,6 +71,24 @@ export class RotatingFile {
       this.dropped += chunk.length;
       this.fail(e);
     }
+  }
+
+  /**
+   * Give up the open file without closing it, for another RotatingFile in this process (a
+   * writer thread, log-file.ts) to `adopt`: the descriptor is shared by every thread, so the
+   * file goes on exactly where it was, even if it was moved aside since it was opened.
+   */
+  handOff(): OpenState {
+    const state: OpenState = { fd: this.fd, size: this.size, stream: this.stream, failing: this.lastError };
+    this.fd = null;
+    return state;
+  }
+
+  adopt(state: OpenState): void {
+    this.fd = state.fd;
+    this.size = state.size;
+    this.stream = state.stream;
+    this.lastError = state.failing;
   }
 
   /** Close and reopen on the next write (external logrotate, SIGUSR2). */

@@ -5,7 +5,8 @@
 import { Fanout } from "./fanout.ts";
 import { LinePrefixer, timestampPrefix } from "./line-prefixer.ts";
 import type { Sink } from "./output-pump.ts";
-import { RotatingFile, type RotationPolicy } from "./rotating-file.ts";
+import { LogFile } from "./log-file.ts";
+import type { RotationPolicy } from "./rotating-file.ts";
 
 export interface StreamLogOptions {
   /** Log file path, or null to keep no file. */
@@ -14,26 +15,39 @@ export interface StreamLogOptions {
   readonly timestamps: boolean;
   /** Called with a message when writing the file starts failing, null when it works again. */
   readonly onError: (message: string | null) => void;
+  /** The file moved to a writer thread (log-file.ts), and why. */
+  readonly onMoved?: (reason: string, slow: boolean) => void;
+  /** Bytes reached the file. */
+  readonly onProgress?: () => void;
 }
 
 export class StreamLog implements Sink {
-  readonly file: RotatingFile | null;
+  readonly file: LogFile | null;
   readonly followers = new Fanout();
   private readonly stamper: LinePrefixer | null;
   private readonly consoles = new Set<Sink>();
   bytes = 0;
 
   constructor(opts: StreamLogOptions) {
-    this.file = opts.path ? new RotatingFile(opts.path, opts.rotation, opts.onError) : null;
+    this.file = opts.path
+      ? new LogFile(opts.path, opts.rotation, { onError: opts.onError, onMoved: opts.onMoved, onProgress: opts.onProgress })
+      : null;
     this.stamper = opts.timestamps ? new LinePrefixer(timestampPrefix) : null;
   }
 
-  write(raw: Uint8Array): void {
+  /** A promise means the file has too much in flight: read no more until it settles. */
+  write(raw: Uint8Array): void | Promise<void> {
     this.bytes += raw.length;
     const chunk = this.stamper ? this.stamper.transform(raw) : raw;
-    this.file?.write(chunk);
+    const room = this.file?.write(chunk);
     if (this.followers.size) this.followers.publish(chunk);
-    for (const c of this.consoles) c.write(raw);
+    for (const c of this.consoles) void c.write(raw);
+    return room;
+  }
+
+  /** Resolves once everything written so far is in the file. */
+  flushed(): Promise<void> {
+    return this.file ? this.file.flushed() : Promise.resolve();
   }
 
   /** Mirror raw output (without file timestamps) to a console sink. */

@@ -1,0 +1,16 @@
+// Messages between the daemon's event loop and a log-writer thread (writer-worker.ts).
+// Every message to the thread is answered by exactly one "ack", in order, so the event loop
+// knows how much is still on its way to the file.
+
+import type { OpenState, RotationPolicy } from "./rotating-file.ts";
+
+export type ToWriter =
+  /** `state`: the open file as the event loop leaves it (RotatingFile.handOff), if it had one. */
+  | { readonly t: "open"; readonly id: number; readonly path: string; readonly policy: RotationPolicy; readonly state: OpenState | null }
+  | { readonly t: "write"; readonly id: number; readonly chunk: Uint8Array }
+  | { readonly t: "reopen"; readonly id: number }
+  | { readonly t: "close"; readonly id: number };
+
+export type FromWriter =
+  | { readonly t: "ack"; readonly id: number; readonly bytes: number }
+  | { readonly t: "error"; readonly id: number; readonly message: string | null };

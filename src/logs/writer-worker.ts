@@ -1,0 +1,37 @@
+// A log-writer thread: owns the log files that moved off the event loop (log-file.ts) and
+// writes them with the same RotatingFile the event loop uses, so rotation, recreation of a
+// deleted directory and error reporting are identical. A write that blocks here (a slow disk,
+// a FIFO nobody reads) holds up only the files of this thread.
+
+import { RotatingFile } from "./rotating-file.ts";
+import type { FromWriter, ToWriter } from "./writer-protocol.ts";
+
+declare const self: Worker;
+
+const files = new Map<number, RotatingFile>();
+const post = (m: FromWriter) => self.postMessage(m);
+
+self.onmessage = (e: MessageEvent<ToWriter>) => {
+  const m = e.data;
+  let bytes = 0;
+  switch (m.t) {
+    case "open": {
+      const file = new RotatingFile(m.path, m.policy, (message) => post({ t: "error", id: m.id, message }));
+      if (m.state) file.adopt(m.state);
+      files.set(m.id, file);
+      break;
+    }
+    case "write":
+      files.get(m.id)?.write(m.chunk);
+      bytes = m.chunk.length;
+      break;
+    case "reopen":
+      files.get(m.id)?.reopen();
+      break;
+    case "close":
+      files.get(m.id)?.close();
+      files.delete(m.id);
+      break;
+  }
+  post({ t: "ack", id: m.id, bytes });
+};

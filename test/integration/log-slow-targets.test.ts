@@ -1,0 +1,184 @@
+// A log target that is slow, or stops taking writes altogether, holds up only the program
+// that writes to it: the daemon keeps answering and every other program's output keeps
+// reaching its log (src/logs/log-file.ts moves such files to a writer thread). Nothing is
+// lost: once the target takes writes again, everything arrives, in order.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Daemon, fixture, makeTempDir, ROOT, tendArgv, waitFor } from "../helpers/daemon-harness.ts";
+
+let d: Daemon | null = null;
+const cleanups: Array<() => void | Promise<void>> = [];
+
+afterEach(async () => {
+  await d?.stop();
+  for (const c of cleanups.splice(0).reverse()) await c();
+  d?.cleanup();
+  d = null;
+});
+
+const numbers = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `${from + i}\n`).join("");
+const read = (p: string) => (existsSync(p) ? readFileSync(p, "utf8") : "");
+
+/** Ask a numbered-lines.sh program (its request file `req`) for `n` more lines. */
+function requestLines(req: string, n: number): void {
+  writeFileSync(`${req}.tmp`, String(n));
+  renameSync(`${req}.tmp`, req);
+}
+
+/** Kernel function a process sleeps in ("pipe_write" when blocked on a full pipe). */
+const wchan = (pid: number) => read(`/proc/${pid}/wchan`);
+
+const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(read(`/proc/${pid}/status`))?.[1] ?? 0) * 1024;
+
+/** While the log target is stuck, the daemon still serves the other program and the API. */
+async function othersKeepGoing(dd: Daemon, req: string, upTo: number): Promise<void> {
+  const out = join(dd.logDir, "steady.out.log");
+  let have = read(out).split("\n").length - 1;
+  while (have < upTo) {
+    requestLines(req, 5);
+    have += 5;
+    await waitFor(() => read(out) === numbers(1, have), { what: `steady's lines 1-${have} in its log` });
+    expect((await dd.services()).map((s) => s.name).sort()).toEqual(expect.arrayContaining(["steady"]));
+  }
+}
+
+describe("a stalled log target holds up only its own program", () => {
+  test("a FIFO nobody reads: the others go on, memory stays flat, nothing is lost or reordered", async () => {
+    const dir = makeTempDir();
+    const fifo = join(dir, "stalled.fifo");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+    d = new Daemon(
+      dir,
+      `[program.stalled]\ncommand = ["seq", "1", "100000000"]\nstdout_logfile = "${fifo}"\nstartsecs = 0\nautorestart = false\n` +
+        `[program.steady]\ncommand = ["${fixture("numbered-lines.sh")}", "0", "more"]\nstartsecs = 0\n`,
+    );
+    await d.start();
+    const { pid } = await d.waitState("stalled", "RUNNING");
+    const rssBefore = rssBytes(d.pid);
+    // seq has filled the FIFO, the thread's queue and its own pipe: it is blocked writing.
+    await waitFor(() => /pipe_write$/.test(wchan(pid!)), { what: "seq to block on its full pipe" });
+    await othersKeepGoing(d, join(dir, "more"), 20);
+    // Backpressure, not buffering: seq has up to 900 MB to write.
+    expect(rssBytes(d.pid) - rssBefore).toBeLessThan(64 * 1024 * 1024);
+    expect((await d.service("stalled")).state).toBe("RUNNING");
+
+    // A reader comes: the output is all there, from the first line, in order.
+    const reader = Bun.spawn(["head", "-c", "2000000", fifo], { stdout: "pipe", stderr: "ignore" });
+    const got = await new Response(reader.stdout).text();
+    expect(got.length).toBe(2_000_000);
+    const lines = got.split("\n").slice(0, -1); // the last one may be cut by head
+    expect(lines.length).toBeGreaterThan(200_000);
+    lines.forEach((l, i) => {
+      if (l !== String(i + 1)) throw new Error(`line ${i + 1} of the FIFO is ${JSON.stringify(l)}`);
+    });
+
+    // Stopping works while the target is stuck again, and so does shutting down: the
+    // daemon does not wait forever for a log that takes no writes, and says so.
+    expect((await d.cli("stop", "stalled")).code).toBe(0);
+    await othersKeepGoing(d, join(dir, "more"), 25);
+    expect(await d.stop()).toBe(0);
+    expect(read(join(d.logDir, "tend.log"))).toContain(`exiting before these logs accepted all output: ${fifo}`);
+  });
+
+  test("a program writing to /dev/stdout of a daemon whose stdout nobody reads does not stall the daemon", async () => {
+    const dir = makeTempDir();
+    d = new Daemon(
+      dir,
+      `[program.loud]\ncommand = ["seq", "1", "100000000"]\nstdout_logfile = "/dev/stdout"\nstartsecs = 0\nautorestart = false\n` +
+        `[program.steady]\ncommand = ["${fixture("numbered-lines.sh")}", "0", "more"]\nstartsecs = 0\n`,
+    );
+    // The daemon's stdout is a FIFO nobody reads for now (a container runtime that fell behind).
+    const fifo = join(dir, "daemon-stdout.fifo");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+    const fd = openSync(fifo, constants.O_RDWR);
+    d.proc = Bun.spawn(tendArgv("daemon", "-c", d.configFile), { cwd: dir, stdin: "ignore", stdout: fd, stderr: "ignore" });
+    closeSync(fd);
+    await waitFor(async () => (await d!.api("GET", "/api/daemon").catch(() => null))?.ok, { what: "daemon socket" });
+    const { pid } = await d.waitState("loud", "RUNNING");
+    await waitFor(() => /pipe_write$/.test(wchan(pid!)), { what: "seq to block on its full pipe" });
+    await othersKeepGoing(d, join(dir, "more"), 15);
+    // Reading the daemon's stdout now gets loud's output from its first line.
+    const reader = Bun.spawn(["head", "-c", "100000", fifo], { stdout: "pipe", stderr: "ignore" });
+    const lines = (await new Response(reader.stdout).text()).split("\n").slice(0, -1);
+    expect(lines.length).toBeGreaterThan(10_000);
+    lines.forEach((l, i) => {
+      if (l !== String(i + 1)) throw new Error(`line ${i + 1} on the daemon's stdout is ${JSON.stringify(l)}`);
+    });
+  });
+});
+
+// ---- a real slow disk: a FUSE filesystem whose writes sleep, and hang on request ---------
+
+const SLOW_DISK = join(ROOT, "test", "fixtures", "fs", "slow-disk.py");
+const fuseReady =
+  process.getuid?.() === 0 &&
+  existsSync("/dev/fuse") &&
+  Bun.spawnSync(["/usr/bin/python3", "-c", "import fusepy"], { stderr: "ignore" }).exitCode === 0;
+
+describe.skipIf(!fuseReady)("a slow disk (FUSE; needs root and python3-fusepy)", () => {
+  async function mountSlowDisk(dir: string, delaySecs: number): Promise<{ mnt: string; back: string; hold: string }> {
+    const back = join(dir, "back");
+    const mnt = join(dir, "mnt");
+    const hold = join(dir, "hold");
+    mkdirSync(back);
+    mkdirSync(mnt);
+    const fuse = Bun.spawn(["/usr/bin/python3", SLOW_DISK, back, mnt, String(delaySecs), hold], { stdout: "ignore", stderr: "pipe" });
+    cleanups.push(async () => {
+      rmSync(hold, { force: true });
+      Bun.spawnSync(["umount", mnt]);
+      await Promise.race([fuse.exited, Bun.sleep(5000)]);
+      if (fuse.exitCode === null) {
+        fuse.kill("SIGKILL");
+        Bun.spawnSync(["umount", "-l", mnt]);
+      }
+    });
+    await waitFor(() => read("/proc/self/mounts").includes(` ${mnt} fuse`), { what: "the slow disk to be mounted" });
+    return { mnt, back, hold };
+  }
+
+  test("writes that take 0.1 s, then hang: the file moves to a writer thread and the others go on", async () => {
+    const dir = makeTempDir();
+    const { mnt, back, hold } = await mountSlowDisk(dir, 0.1);
+    d = new Daemon(
+      dir,
+      `[program.slowpoke]\ncommand = ["${fixture("numbered-lines.sh")}", "0", "more-slow"]\nstartsecs = 0\n` +
+        `stdout_logfile = "${join(mnt, "slowpoke.out.log")}"\n` +
+        `[program.steady]\ncommand = ["${fixture("numbered-lines.sh")}", "0", "more"]\nstartsecs = 0\n`,
+    );
+    await d.start();
+    await d.waitState("slowpoke", "RUNNING");
+    const onDisk = join(back, "slowpoke.out.log");
+    requestLines(join(dir, "more-slow"), 3);
+    await waitFor(() => read(onDisk) === numbers(1, 3), { what: "slowpoke's first lines on the slow disk" });
+    await waitFor(() => read(join(d!.logDir, "tend.log")).match(/slowpoke: stdout log written from a separate thread from now on: a write took \d+ ms/), {
+      what: "the move to a writer thread in tend.log",
+    });
+    // The disk hangs.
+    writeFileSync(hold, "");
+    requestLines(join(dir, "more-slow"), 5);
+    await othersKeepGoing(d, join(dir, "more"), 20);
+    expect((await d.service("slowpoke")).state).toBe("RUNNING");
+    expect(read(onDisk)).toBe(numbers(1, 3));
+    // It comes back: what waited is written, in order, once.
+    rmSync(hold);
+    await waitFor(() => read(onDisk) === numbers(1, 8), { what: "slowpoke's held lines on the disk" });
+    requestLines(join(dir, "more-slow"), 2);
+    await waitFor(() => read(onDisk) === numbers(1, 10), { what: "slowpoke's later lines" });
+    expect((await d.service("slowpoke")).log_errors).toEqual([]);
+  });
+
+  test("an exit is reported once the slow disk has the program's last lines", async () => {
+    const dir = makeTempDir();
+    const { mnt, back } = await mountSlowDisk(dir, 0.05);
+    d = new Daemon(
+      dir,
+      `[program.brief]\ncommand = ["seq", "1", "20000"]\nstartsecs = 0\nautorestart = false\n` +
+        `stdout_logfile = "${join(mnt, "brief.out.log")}"\n`,
+    );
+    await d.start();
+    await d.waitState("brief", "EXITED");
+    expect(read(join(back, "brief.out.log"))).toBe(numbers(1, 20000));
+  });
+});
