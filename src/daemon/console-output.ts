@@ -1,15 +1,30 @@
 // Mirrors program output to the daemon's own stdout/stderr (console_output = true), each
 // whole line prefixed "name | ", as container log collectors expect. Coloured per program
-// on a terminal, never with NO_COLOR.
+// on a terminal, never with NO_COLOR. Written by a writer thread: a console that stops
+// reading (a container runtime that fell behind, a terminal on XOFF) holds back the programs
+// that print to it, never the daemon itself (signals, the API, the other programs' logs).
 
-import { writeSync } from "node:fs";
 import { LineBuffer } from "../logs/line-buffer.ts";
-import type { Sink } from "../logs/output-pump.ts";
+import { ThreadTarget } from "../logs/writer-threads.ts";
+import type { ConsoleSink } from "../logs/stream-log.ts";
 import { isTerminal } from "../sys/terminal.ts";
 import type { StreamName } from "./program-output.ts";
 
 const COLOURS = [36, 33, 35, 32, 34, 96, 93, 95, 92, 94];
 const encoder = new TextEncoder();
+
+const consoles = new Map<number, ThreadTarget>();
+
+/** The daemon's stdout (1) or stderr (2), shared by every program so lines never interleave. */
+function consoleFd(fd: 1 | 2): ThreadTarget {
+  let t = consoles.get(fd);
+  if (!t) {
+    const name = fd === 1 ? "the daemon's stdout" : "the daemon's stderr";
+    t = new ThreadTarget("console", (id) => ({ t: "console", id, fd }), name, { onError: () => {} });
+    consoles.set(fd, t);
+  }
+  return t;
+}
 
 function colourFor(name: string): number {
   let h = 0;
@@ -26,37 +41,47 @@ export class ConsoleOutput {
   }
 
   /** Output passed through unchanged (tend run): no prefix, no line assembly. */
-  static raw(stream: StreamName): Sink & { end(): void } {
-    const fd = stream === "stdout" ? 1 : 2;
-    return {
-      write: (chunk) => {
-        try {
-          let off = 0;
-          while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
-        } catch {
-          // The console went away: keep draining the pipe so the program never blocks.
-        }
-      },
-      end: () => {},
-    };
+  static raw(stream: StreamName): ConsoleSink & { end(): void } {
+    const target = consoleFd(stream === "stdout" ? 1 : 2);
+    return { write: (chunk) => target.write(chunk), end: () => {}, flushed: () => target.flushed() };
   }
 
-  sink(name: string, stream: StreamName): Sink & { end(): void } {
+  sink(name: string, stream: StreamName): ConsoleSink & { end(): void } {
     const fd = stream === "stdout" ? 1 : 2;
+    const target = consoleFd(fd);
+    // The whole lines of one chunk go out as one write.
+    let lines: Uint8Array[] = [];
+    let bytes = 0;
     const buffer = new LineBuffer((line) => {
       const label = name.padEnd(this.width());
-      const prefix = this.colour[fd] ? `\x1b[${colourFor(name)}m${label} |\x1b[0m ` : `${label} | `;
-      const p = encoder.encode(prefix);
-      const out = new Uint8Array(p.length + line.length + 1);
-      out.set(p, 0);
-      out.set(line, p.length);
-      out[out.length - 1] = 10;
-      try {
-        writeSync(fd, out);
-      } catch {
-        // The console went away (closed pipe): the log files still have everything.
-      }
+      const prefix = encoder.encode(this.colour[fd] ? `\x1b[${colourFor(name)}m${label} |\x1b[0m ` : `${label} | `);
+      lines.push(prefix, line, NEWLINE);
+      bytes += prefix.length + line.length + 1;
     });
-    return { write: (c) => buffer.push(c), end: () => buffer.end() };
+    const flush = () => {
+      if (bytes === 0) return;
+      const out = new Uint8Array(bytes);
+      let off = 0;
+      for (const part of lines) {
+        out.set(part, off);
+        off += part.length;
+      }
+      lines = [];
+      bytes = 0;
+      return target.write(out);
+    };
+    return {
+      write: (c) => {
+        buffer.push(c);
+        return flush();
+      },
+      end: () => {
+        buffer.end();
+        void flush();
+      },
+      flushed: () => target.flushed(),
+    };
   }
 }
+
+const NEWLINE = new Uint8Array([10]);

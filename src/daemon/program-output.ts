@@ -3,8 +3,8 @@
 // config, across restarts, so followers keep following through a restart.
 
 import type { ProgramConfig } from "../config/types.ts";
-import { pump, type Sink } from "../logs/output-pump.ts";
-import { StreamLog } from "../logs/stream-log.ts";
+import { pump } from "../logs/output-pump.ts";
+import { StreamLog, type ConsoleSink } from "../logs/stream-log.ts";
 import type { ChildHandle } from "./process-port.ts";
 
 export type StreamName = "stdout" | "stderr";
@@ -49,7 +49,7 @@ export class ProgramOutput {
   }
 
   /** Mirror output to the daemon's console: `make` builds the sink for each stream. */
-  mirrorTo(make: (stream: StreamName) => Sink & { end(): void }): void {
+  mirrorTo(make: (stream: StreamName) => ConsoleSink & { end(): void }): void {
     const out = make("stdout");
     this.stdout.addConsole(out);
     this.consoleEnds.push(() => out.end());

@@ -4,8 +4,9 @@
 // permission) is reported to `onError` and never thrown, so a logging fault can never take
 // a program down; the next write tries again and reports recovery.
 
-import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
+import { writeAll } from "./write-all.ts";
 
 export interface RotationPolicy {
   /** Rotate once the file reaches this many bytes; 0 = never rotate. */
@@ -35,6 +36,11 @@ export class RotatingFile {
     private readonly onError: (message: string | null) => void = () => {},
   ) {}
 
+  /** Not a regular file (known once opened): a stream, never rotated. */
+  get isStream(): boolean {
+    return this.stream;
+  }
+
   /** Bytes lost to write errors since the last successful write. */
   dropped = 0;
 
@@ -58,11 +64,9 @@ export class RotatingFile {
           const nl = chunk.lastIndexOf(10, off + room - 1);
           end = nl >= off ? nl + 1 : off + room;
         }
-        while (off < end) {
-          const n = writeSync(this.fd!, chunk, off, end - off);
-          off += n;
-          this.size += n;
-        }
+        const n = writeAll(this.fd!, chunk, off, end);
+        off += n;
+        this.size += n;
         if (max > 0 && this.size >= max) this.rotate();
         else if (max > 0 && off < chunk.length) this.rotate();
       }

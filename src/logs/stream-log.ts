@@ -8,6 +8,11 @@ import type { Sink } from "./output-pump.ts";
 import { LogFile } from "./log-file.ts";
 import type { RotationPolicy } from "./rotating-file.ts";
 
+/** A console copy of the output; `flushed` when it is written from elsewhere (a thread). */
+export interface ConsoleSink extends Sink {
+  flushed?(): Promise<void>;
+}
+
 export interface StreamLogOptions {
   /** Log file path, or null to keep no file. */
   readonly path: string | null;
@@ -25,7 +30,7 @@ export class StreamLog implements Sink {
   readonly file: LogFile | null;
   readonly followers = new Fanout();
   private readonly stamper: LinePrefixer | null;
-  private readonly consoles = new Set<Sink>();
+  private readonly consoles = new Set<ConsoleSink>();
   bytes = 0;
 
   constructor(opts: StreamLogOptions) {
@@ -39,19 +44,23 @@ export class StreamLog implements Sink {
   write(raw: Uint8Array): void | Promise<void> {
     this.bytes += raw.length;
     const chunk = this.stamper ? this.stamper.transform(raw) : raw;
-    const room = this.file?.write(chunk);
+    let room = this.file?.write(chunk);
     if (this.followers.size) this.followers.publish(chunk);
-    for (const c of this.consoles) void c.write(raw);
+    for (const c of this.consoles) {
+      const more = c.write(raw);
+      if (more) room = room ? Promise.all([room, more]).then(() => {}) : more;
+    }
     return room;
   }
 
-  /** Resolves once everything written so far is in the file. */
-  flushed(): Promise<void> {
-    return this.file ? this.file.flushed() : Promise.resolve();
+  /** Resolves once everything written so far is in the file and on the consoles. */
+  async flushed(): Promise<void> {
+    await this.file?.flushed();
+    for (const c of this.consoles) await c.flushed?.();
   }
 
-  /** Mirror raw output (without file timestamps) to a console sink. */
-  addConsole(sink: Sink): void {
+  /** Mirror raw output (without file timestamps) to a console sink; it may push back too. */
+  addConsole(sink: ConsoleSink): void {
     this.consoles.add(sink);
   }
 

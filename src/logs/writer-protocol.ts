@@ -7,6 +7,8 @@ import type { OpenState, RotationPolicy } from "./rotating-file.ts";
 export type ToWriter =
   /** `state`: the open file as the event loop leaves it (RotatingFile.handOff), if it had one. */
   | { readonly t: "open"; readonly id: number; readonly path: string; readonly policy: RotationPolicy; readonly state: OpenState | null }
+  /** One of the daemon's own descriptors (its stdout or stderr): written, never closed. */
+  | { readonly t: "console"; readonly id: number; readonly fd: number }
   | { readonly t: "write"; readonly id: number; readonly chunk: Uint8Array }
   | { readonly t: "reopen"; readonly id: number }
   | { readonly t: "close"; readonly id: number };

@@ -66,19 +66,89 @@ export function blockingDomain(path: string): { key: string; stream: boolean } {
   }
 }
 
-/** Register `client` on the thread for `key`; returns its id and the function to send ops. */
-export function attachWriter(key: string, client: WriterClient): { id: number; post: (m: ToWriter) => void } {
-  let thread = threads.get(key);
-  if (!thread) threads.set(key, (thread = new WriterThread()));
-  const id = nextId++;
-  thread.clients.set(id, client);
-  const t = thread;
-  return { id, post: (m) => t.post(m) };
+/** Bytes that may wait for a thread per target before write() asks the caller to wait. */
+const HIGH_WATER = 1024 * 1024;
+
+export interface TargetEvents {
+  /** A message when writing starts failing, null when it works again. */
+  readonly onError: (message: string | null) => void;
+  /** Bytes reached the target. */
+  readonly onProgress?: () => void;
 }
 
-/** Forget a client once its close is acknowledged. */
-export function detachWriter(id: number): void {
-  for (const t of threads.values()) t.clients.delete(id);
+/**
+ * The event-loop side of one target written by a thread: sends it ops and counts what is
+ * still on its way. At most HIGH_WATER bytes wait: past that, write() returns a promise, and
+ * the caller stops reading the program's pipe until it settles (backpressure).
+ */
+export class ThreadTarget implements WriterClient {
+  private readonly id = nextId++;
+  private readonly thread: WriterThread;
+  private pendingBytes = 0;
+  pendingOps = 0;
+  private roomWaiters: Array<() => void> = [];
+  private flushWaiters: Array<() => void> = [];
+  private closed = false;
+
+  /** `open` is the first op (what to write to); `key` picks the thread (blockingDomain). */
+  constructor(
+    key: string,
+    open: (id: number) => ToWriter,
+    readonly path: string,
+    private readonly events: TargetEvents,
+  ) {
+    let thread = threads.get(key);
+    if (!thread) threads.set(key, (thread = new WriterThread()));
+    this.thread = thread;
+    thread.clients.set(this.id, this);
+    this.send(open(this.id), 0);
+  }
+
+  write(chunk: Uint8Array): void | Promise<void> {
+    if (this.closed) return;
+    this.send({ t: "write", id: this.id, chunk }, chunk.length);
+    if (this.pendingBytes > HIGH_WATER) return new Promise((r) => this.roomWaiters.push(r));
+  }
+
+  /** Resolves once everything sent so far has been written (or failed and been reported). */
+  flushed(): Promise<void> {
+    if (this.pendingOps === 0) return Promise.resolve();
+    return new Promise((r) => this.flushWaiters.push(r));
+  }
+
+  reopen(): void {
+    if (!this.closed) this.send({ t: "reopen", id: this.id }, 0);
+  }
+
+  /** Close; what is in flight is still written. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.send({ t: "close", id: this.id }, 0);
+  }
+
+  onAck(bytes: number): void {
+    this.pendingOps--;
+    this.pendingBytes -= bytes;
+    if (bytes > 0) this.events.onProgress?.();
+    if (this.pendingBytes <= HIGH_WATER / 2 && this.roomWaiters.length) {
+      for (const r of this.roomWaiters.splice(0)) r();
+    }
+    if (this.pendingOps === 0) {
+      for (const r of this.flushWaiters.splice(0)) r();
+      if (this.closed) this.thread.clients.delete(this.id);
+    }
+  }
+
+  onError(message: string | null): void {
+    this.events.onError(message);
+  }
+
+  private send(m: ToWriter, bytes: number): void {
+    this.pendingOps++;
+    this.pendingBytes += bytes;
+    this.thread.post(m);
+  }
 }
 
 /**

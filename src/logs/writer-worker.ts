@@ -4,11 +4,33 @@
 // a FIFO nobody reads) holds up only the files of this thread.
 
 import { RotatingFile } from "./rotating-file.ts";
+import { writeAll } from "./write-all.ts";
 import type { FromWriter, ToWriter } from "./writer-protocol.ts";
 
 declare const self: Worker;
 
-const files = new Map<number, RotatingFile>();
+interface Target {
+  write(chunk: Uint8Array): void;
+  reopen(): void;
+  close(): void;
+}
+
+/** The daemon's stdout/stderr: a reader that went away loses the console copy, nothing else. */
+function consoleTarget(fd: number): Target {
+  return {
+    write: (chunk) => {
+      try {
+        writeAll(fd, chunk);
+      } catch {
+        /* closed pipe: the log files have everything */
+      }
+    },
+    reopen: () => {},
+    close: () => {},
+  };
+}
+
+const files = new Map<number, Target>();
 const post = (m: FromWriter) => self.postMessage(m);
 
 self.onmessage = (e: MessageEvent<ToWriter>) => {
@@ -21,6 +43,9 @@ self.onmessage = (e: MessageEvent<ToWriter>) => {
       files.set(m.id, file);
       break;
     }
+    case "console":
+      files.set(m.id, consoleTarget(m.fd));
+      break;
     case "write":
       files.get(m.id)?.write(m.chunk);
       bytes = m.chunk.length;

@@ -109,6 +109,60 @@ describe("a stalled log target holds up only its own program", () => {
   });
 });
 
+describe("a console nobody reads (the daemon's stdout is a full pipe)", () => {
+  /** A FIFO opened read-write and never read: writes to it block once it holds 64 KB. */
+  function stuckConsole(dir: string): { fifo: string; fd: number } {
+    const fifo = join(dir, "console.fifo");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+    return { fifo, fd: openSync(fifo, constants.O_RDWR) };
+  }
+
+  /** Every "prefix N" line of `text` (bar a cut last one) numbers 1, 2, 3, … in order. */
+  function inOrder(text: string, prefix: string, atLeast: number): void {
+    const lines = text.split("\n").slice(0, -1);
+    expect(lines.length).toBeGreaterThan(atLeast);
+    lines.forEach((l, i) => {
+      if (l !== `${prefix}${i + 1}`) throw new Error(`console line ${i + 1} is ${JSON.stringify(l)}`);
+    });
+  }
+
+  test("console_output: the program waits for the console; the daemon answers, stops and exits", async () => {
+    const dir = makeTempDir();
+    d = new Daemon(dir, `[program.loud]\ncommand = ["seq", "1", "100000000"]\nstartsecs = 0\nautorestart = false\n`, "console_output = true");
+    const { fifo, fd } = stuckConsole(dir);
+    d.proc = Bun.spawn(tendArgv("daemon", "-c", d.configFile), { cwd: dir, stdin: "ignore", stdout: fd, stderr: "ignore" });
+    closeSync(fd);
+    await waitFor(async () => (await d!.api("GET", "/api/daemon").catch(() => null))?.ok, { what: "daemon socket" });
+    const { pid } = await d.waitState("loud", "RUNNING");
+    await waitFor(() => /pipe_write$/.test(wchan(pid!)), { what: "seq to block on its full pipe" });
+    // Nothing is dropped: the log file has what the console has taken so far, and the
+    // console, once read, starts at the first line.
+    const reader = Bun.spawn(["head", "-c", "200000", fifo], { stdout: "pipe", stderr: "ignore" });
+    inOrder(await new Response(reader.stdout).text(), "loud | ", 10_000);
+    expect((await d.cli("stop", "loud")).code).toBe(0);
+    expect(await d.stop()).toBe(0);
+  });
+
+  test("tend run: SIGTERM still stops the command and tend while its stdout is stuck", async () => {
+    const dir = makeTempDir();
+    const { fifo, fd } = stuckConsole(dir);
+    const run = Bun.spawn(tendArgv("run", "--", "seq", "1", "100000000"), { cwd: dir, stdin: "ignore", stdout: fd, stderr: "pipe" });
+    closeSync(fd);
+    cleanups.push(() => {
+      if (run.exitCode === null) run.kill("SIGKILL");
+    });
+    const seqPid = await waitFor(() => {
+      const kids = read(`/proc/${run.pid}/task/${run.pid}/children`).trim().split(/\s+/).filter(Boolean).map(Number);
+      return kids.find((k) => /pipe_write$/.test(wchan(k))) ?? null;
+    }, { what: "seq to block on its full pipe" });
+    expect(seqPid).toBeGreaterThan(0);
+    const reader = Bun.spawn(["head", "-c", "100000", fifo], { stdout: "pipe", stderr: "ignore" });
+    inOrder(await new Response(reader.stdout).text(), "", 10_000);
+    run.kill("SIGTERM");
+    expect(await waitFor(async () => (run.exitCode !== null ? String(run.exitCode) : null), { what: "tend run to exit" })).toBe("0");
+  });
+});
+
 // ---- a real slow disk: a FUSE filesystem whose writes sleep, and hang on request ---------
 
 const SLOW_DISK = join(ROOT, "test", "fixtures", "fs", "slow-disk.py");
