@@ -4,10 +4,10 @@
 // `tend run` (run.ts) shares all of this through `supervise`.
 
 import { join } from "node:path";
-import type { Server } from "bun";
 import { handle } from "../api/routes.ts";
 import { openHttp } from "../http/listen.ts";
 import { drainWriters } from "../logs/writer-threads.ts";
+import { serveNode, type NodeListener } from "../http/node-adapter.ts";
 import { MAX_BODY_BYTES, type HttpListener } from "../http/server.ts";
 import { formatIssues, loadConfig } from "../config/load.ts";
 import type { Config, ConfigIssue } from "../config/types.ts";
@@ -66,7 +66,7 @@ export async function supervise(config: Config, log: DaemonLog, opts: SuperviseO
   // daemon down: its log file still has everything.
   process.stdout.on("error", () => {});
   process.stderr.on("error", () => {});
-  let server: Server<undefined> | null = null;
+  let server: NodeListener | null = null;
   let http: HttpListener | null = null;
   let resolveExit: (code: number) => void = () => {};
   const exited = new Promise<number>((r) => (resolveExit = r));
@@ -87,20 +87,17 @@ export async function supervise(config: Config, log: DaemonLog, opts: SuperviseO
 
   if (opts.serve) {
     server = await listenUnix(config.daemon.socket, config.daemon.socketMode, config.daemon.socketOwner, () =>
-      Bun.serve({
-        unix: config.daemon.socket,
-        // Streams (log follow) must not be cut after Bun's default 10 s of silence. Bun's
-        // types omit idleTimeout for unix sockets, but the runtime honours it (bun-notes §6).
-        ...({ idleTimeout: 0 } as object),
-        maxRequestBodySize: MAX_BODY_BYTES,
-        fetch: (req) => handle(app, req),
-        error: (e) => new Response(JSON.stringify({ error: { code: "INTERNAL", message: e.message } }), { status: 500 }),
-      }),
+      // node:http, not Bun.serve: supervisorctl's tail -f (src/http/node-adapter.ts says why).
+      // No idle or body deadline on the socket: streams (log follow) may be quiet for hours.
+      serveNode(
+        { unix: config.daemon.socket },
+        { fetch: (req) => handle(app, req), maxBodyBytes: MAX_BODY_BYTES, bodyTimeoutSecs: 0, idleTimeoutSecs: 0 },
+      ),
     );
   }
   try {
     // [http]: the same API on TCP, behind Basic auth (src/http/).
-    http = openHttp(app, config, log);
+    http = await openHttp(app, config, log);
   } catch (e) {
     void server?.stop(true);
     if (server) removeFile(config.daemon.socket);

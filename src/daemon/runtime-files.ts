@@ -19,8 +19,11 @@ export async function probeSocket(path: string): Promise<SocketState> {
   }
 }
 
-/** Make sure nothing else serves `path`, then listen there with mode `mode`. */
-export async function listenUnix<T>(path: string, mode: number, owner: string | null, listen: () => T): Promise<T> {
+/**
+ * Make sure nothing else serves `path`, then listen there with mode `mode`. `listen` must bind
+ * before it returns (it may resolve later): the umask is in force only for its synchronous part.
+ */
+export async function listenUnix<T>(path: string, mode: number, owner: string | null, listen: () => T | Promise<T>): Promise<T> {
   const state = await probeSocket(path);
   if (state === "live") {
     throw new TendError("ALREADY_RUNNING", `another tend daemon is already running on ${path} (stop it with \`tend shutdown -s ${path}\`)`);
@@ -35,11 +38,15 @@ export async function listenUnix<T>(path: string, mode: number, owner: string | 
   const old = process.umask(0o077);
   let server: T;
   try {
-    server = listen();
+    let pending: T | Promise<T>;
+    try {
+      pending = listen();
+    } finally {
+      process.umask(old);
+    }
+    server = await pending;
   } catch (e) {
     throw new TendError("FAILED", `cannot listen on ${path}: ${(e as Error).message}`);
-  } finally {
-    process.umask(old);
   }
   chmodSync(path, mode);
   if (owner) {

@@ -8,10 +8,10 @@ import type { DaemonLog } from "../daemon/daemon-log.ts";
 import { resolveCredentials } from "./auth.ts";
 import { startHttp, type HttpListener, type HttpOptions } from "./server.ts";
 
-export function openHttp(backend: ApiBackend, config: Config, log: DaemonLog, options: Partial<HttpOptions> = {}): HttpListener | null {
+export async function openHttp(backend: ApiBackend, config: Config, log: DaemonLog, options: Partial<HttpOptions> = {}): Promise<HttpListener | null> {
   if (!config.http) return null;
   const creds = resolveCredentials(config.http, config.daemon.socket);
-  const listener = startHttp(backend, config.http.listen, creds, options);
+  const listener = await startHttp(backend, config.http.listen, creds, options);
   const where = creds.passwordFile ? `user ${creds.username}, password in ${creds.passwordFile}` : `user ${creds.username}`;
   log.info(`HTTP API and dashboard on ${listener.url} (${where})`);
   return listener;

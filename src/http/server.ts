@@ -3,15 +3,17 @@
 // that changes something, a body cap, and timeouts that cut slow clients off without cutting
 // long answers (a stop that waits for stopwaitsecs) or live streams (events, log follow).
 //
-// Per request: auth → origin → body read under a deadline → the API → idle deadline again
-// (or none for a stream). Bun's own parser cuts a client that has not sent its headers
-// within about 10 s.
+// Per request: auth → origin → body read → the API. The listener (node-adapter.ts, node:http
+// rather than Bun.serve so that supervisorctl's tail -f works) holds the body to the cap and
+// the body deadline, cuts a client that leaves an answer unread for the idle timeout (a quiet
+// stream is not cut), and closes keep-alive connections idle that long. Bun's own parser cuts
+// a client that has not sent its headers within about 10 s.
 
-import type { Server } from "bun";
 import { handle, type ApiBackend } from "../api/routes.ts";
 import { TendError } from "../core/errors.ts";
 import { BasicAuth, unauthorized, type Credentials } from "./auth.ts";
 import { crossOriginReason, forbidden } from "./origin.ts";
+import { serveNode, type NodeListener, type Peer } from "./node-adapter.ts";
 import { AuthThrottle, type ThrottleOptions } from "./throttle.ts";
 
 /** Request bodies above this are refused with 413 (supervisorctl's XML-RPC calls are tiny). */
@@ -41,7 +43,7 @@ export interface HttpListener {
   stop(closeActive: boolean): Promise<void>;
 }
 
-/** "host:port" from the config → what Bun.serve takes ([::1] loses its brackets). */
+/** "host:port" from the config → what listen() takes ([::1] loses its brackets). */
 export function splitListen(listen: string): { hostname: string; port: number } {
   const colon = listen.lastIndexOf(":");
   const host = listen.slice(0, colon);
@@ -61,31 +63,6 @@ export function clientKey(address: string | undefined): string {
   return `${full.slice(0, 4).map((h) => h.toLowerCase().replace(/^0+(?=.)/, "")).join(":")}::/64`;
 }
 
-const tooLarge = (max: number) =>
-  new Response(JSON.stringify({ error: { code: "BAD_REQUEST", message: `request body over ${max} bytes` } }), {
-    status: 413,
-    headers: { "content-type": "application/json", connection: "close" },
-  });
-
-/** Read the whole body, refusing more than `max` bytes however it is framed. */
-async function readBody(req: Request, max: number): Promise<Uint8Array | "too-large"> {
-  if (!req.body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of req.body) {
-    size += chunk.byteLength;
-    if (size > max) return "too-large";
-    chunks.push(chunk);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
-
 const SECURITY_HEADERS: Record<string, string> = {
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
@@ -102,15 +79,8 @@ export function tcpFetch(backend: ApiBackend, creds: { username: string; passwor
     return res;
   };
 
-  return async (req: Request, server: Server<undefined>): Promise<Response> => {
-    // Whatever happens below (a throttled wait, a long stop), only the body read is timed.
-    server.timeout(req, 0);
-    const idle = (res: Response) => {
-      server.timeout(req, o.idleTimeoutSecs);
-      return withHeaders(res);
-    };
-
-    const key = clientKey(server.requestIP(req)?.address);
+  return async (req: Request, peer: Peer): Promise<Response> => {
+    const key = clientKey(peer.address);
     const header = req.headers.get("authorization");
     if (header !== null) {
       const admission = throttle.admit(key);
@@ -118,74 +88,60 @@ export function tcpFetch(backend: ApiBackend, creds: { username: string; passwor
         const res = unauthorized();
         const retry = new Response(res.body, { status: 429, headers: res.headers });
         retry.headers.set("retry-after", String(Math.ceil(admission.refusedForMs / 1000)));
-        return idle(retry);
+        return withHeaders(retry);
       }
       if (admission.waitMs > 0) await Bun.sleep(admission.waitMs);
     }
     const verdict = auth.check(header);
     if (verdict !== "ok") {
       if (verdict === "bad") throttle.failed(key);
-      return idle(unauthorized());
+      return withHeaders(unauthorized());
     }
     throttle.succeeded(key);
 
     const refused = crossOriginReason(req);
-    if (refused) return idle(forbidden(refused));
+    if (refused) return withHeaders(forbidden(refused));
 
+    // The whole body before the API sees the request (the listener holds it to maxBodyBytes
+    // and bodyTimeoutSecs).
     let forward = req;
     if (req.method !== "GET" && req.method !== "HEAD" && req.body) {
-      const declared = Number(req.headers.get("content-length") ?? "0");
-      if (declared > o.maxBodyBytes) return idle(tooLarge(o.maxBodyBytes));
-      server.timeout(req, o.bodyTimeoutSecs);
-      let body: Uint8Array | "too-large";
+      let body: ArrayBuffer;
       try {
-        body = await readBody(req, o.maxBodyBytes);
+        body = await req.arrayBuffer();
       } catch {
-        // The client went away or was cut off mid-body: nobody is left to answer.
+        // Over the cap (the listener has answered 413), cut off, or gone: nobody to answer.
         return new Response(null, { status: 400 });
       }
-      if (body === "too-large") return idle(tooLarge(o.maxBodyBytes));
-      server.timeout(req, 0);
       forward = new Request(req.url, { method: req.method, headers: req.headers, body: body.byteLength ? body : null });
     }
-
-    const res = await handle(backend, forward);
-    // Streams (events, log follow) stay open as long as the client reads; they say so with
-    // the header proxies read for the same purpose.
-    if (res.headers.get("x-accel-buffering") === "no") return withHeaders(res);
-    return idle(res);
+    return withHeaders(await handle(backend, forward));
   };
 }
 
-/** Listen on [http] listen; throws FAILED naming the address when it cannot. */
-export function startHttp(
+/** Listen on [http] listen; rejects with FAILED naming the address when it cannot. */
+export async function startHttp(
   backend: ApiBackend,
   listen: string,
   creds: Credentials | { username: string; password: string },
   options: Partial<HttpOptions> = {},
-): HttpListener {
+): Promise<HttpListener> {
   const o = { ...DEFAULT_HTTP_OPTIONS, ...options };
   const { hostname, port } = splitListen(listen);
-  let server: Server<undefined>;
+  let server: NodeListener;
   try {
-    server = Bun.serve({
-      hostname,
-      port,
-      idleTimeout: o.idleTimeoutSecs,
-      maxRequestBodySize: o.maxBodyBytes,
-      fetch: tcpFetch(backend, creds, o),
-      error: (e) => new Response(JSON.stringify({ error: { code: "INTERNAL", message: e.message } }), { status: 500 }),
-    });
+    server = await serveNode(
+      { hostname, port },
+      { fetch: tcpFetch(backend, creds, o), maxBodyBytes: o.maxBodyBytes, bodyTimeoutSecs: o.bodyTimeoutSecs, idleTimeoutSecs: o.idleTimeoutSecs },
+    );
   } catch (e) {
     throw new TendError("FAILED", `cannot listen on http://${listen}/ ([http] listen): ${(e as Error).message}`);
   }
   const shownHost = hostname.includes(":") ? `[${hostname}]` : hostname;
   return {
     hostname,
-    port: server.port ?? port,
-    url: `http://${shownHost}:${server.port ?? port}/`,
-    stop: async (closeActive) => {
-      await server.stop(closeActive);
-    },
+    port: server.port,
+    url: `http://${shownHost}:${server.port}/`,
+    stop: (closeActive) => server.stop(closeActive),
   };
 }

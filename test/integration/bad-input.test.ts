@@ -86,6 +86,16 @@ describe("garbage on the socket", () => {
     expect((await d.service("web")).state).toBe("RUNNING");
   });
 
+  test("empty lines before a request line are ignored (RFC 9112 §2.2), not answered with a 400", async () => {
+    d = await startDaemon(prog("web"));
+    await d.waitState("web", "RUNNING");
+    // supervisorctl's HTTP client sends one CRLF after its request's blank line (tail -f).
+    const get = (extra = "") => `GET /api/daemon HTTP/1.1\r\nHost: x\r\n${extra}\r\n`;
+    const reply = await send(`\r\n${get()}\r\n${get()}\r\n\r\n${get("Connection: close\r\n")}\r\n`, { then: "await-close" });
+    expect(reply.match(/HTTP\/1\.1 \d{3}/g)).toEqual(["HTTP/1.1 200", "HTTP/1.1 200", "HTTP/1.1 200"]);
+    await expectSameDaemon();
+  });
+
   test("a half HTTP request, then close", async () => {
     d = await startDaemon(prog("web"));
     await d.waitState("web", "RUNNING");

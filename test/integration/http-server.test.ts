@@ -23,6 +23,7 @@ class Fake {
   stopDelayMs = 0;
   bodies: string[] = [];
   follow: ReadableStreamDefaultController<Uint8Array> | null = null;
+  followCancelled = false;
   reloads = 0;
   backend(): ApiBackend {
     const svc = { name: "web", group: "web", state: "RUNNING" } as ServiceDTO;
@@ -46,6 +47,7 @@ class Fake {
             this.follow = c;
             c.enqueue(new TextEncoder().encode("first\n"));
           },
+          cancel: () => void (this.followCancelled = true),
         }),
       reload: async () => {
         this.reloads++;
@@ -71,8 +73,8 @@ afterEach(async () => {
   fake = new Fake();
 });
 
-function serve(options: Partial<HttpOptions> = {}): string {
-  listener = startHttp(fake.backend(), "127.0.0.1:0", CREDS, options);
+async function serve(options: Partial<HttpOptions> = {}): Promise<string> {
+  listener = await startHttp(fake.backend(), "127.0.0.1:0", CREDS, options);
   return `http://127.0.0.1:${listener.port}`;
 }
 
@@ -125,7 +127,7 @@ describe("auth", () => {
 
   test("every route answers 401 with the Basic challenge, without credentials and with wrong ones", async () => {
     // A throttle that never delays: this test is about the answers, not the slow-down.
-    const base = serve({ throttle: { free: 1000 } });
+    const base = await serve({ throttle: { free: 1000 } });
     for (const [method, path] of routes) {
       for (const authorization of [null, WRONG, "Bearer x", `Basic ${Buffer.from("root:correct horse").toString("base64")}`]) {
         const res = await fetch(base + path, { method, headers: authorization ? { authorization } : {}, body: method === "POST" ? "{}" : undefined });
@@ -138,7 +140,7 @@ describe("auth", () => {
   });
 
   test("with the right credentials the API answers", async () => {
-    const base = serve();
+    const base = await serve();
     const res = await fetch(`${base}/api/services`, { headers: { authorization: AUTH } });
     expect(res.status).toBe(200);
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
@@ -148,7 +150,7 @@ describe("auth", () => {
   });
 
   test("after repeated wrong guesses, more are refused (429) rather than checked, and the right password still gets in", async () => {
-    const base = serve({ throttle: { free: 2, baseMs: 200, maxDelayMs: 200, maxWaitMs: 500 } });
+    const base = await serve({ throttle: { free: 2, baseMs: 200, maxDelayMs: 200, maxWaitMs: 500 } });
     for (let i = 0; i < 3; i++) expect((await fetch(`${base}/api/daemon`, { headers: { authorization: WRONG } })).status).toBe(401);
     // A burst of guesses in parallel: they queue one delay apart, and the queue is short.
     const burst = await Promise.all(Array.from({ length: 10 }, () => fetch(`${base}/api/daemon`, { headers: { authorization: WRONG } })));
@@ -163,7 +165,7 @@ describe("auth", () => {
 
 describe("cross-origin requests", () => {
   test("a POST whose Origin is not this host is refused with 403 and does nothing", async () => {
-    const base = serve();
+    const base = await serve();
     const host = new URL(base).host;
     for (const origin of ["https://evil.example", `http://localhost:${listener!.port}`, "null"]) {
       const res = await fetch(`${base}/api/reload`, { method: "POST", headers: { authorization: AUTH, origin } });
@@ -183,7 +185,7 @@ describe("cross-origin requests", () => {
 
 describe("bodies and slow clients", () => {
   test("a body over the cap is refused with 413, declared or chunked", async () => {
-    const base = serve({ maxBodyBytes: 64 * 1024 });
+    const base = await serve({ maxBodyBytes: 64 * 1024 });
     const big = "x".repeat(64 * 1024 + 1);
     const declared = await fetch(`${base}/api/services/web/settings/autostart`, { method: "POST", headers: { authorization: AUTH }, body: big });
     expect(declared.status).toBe(413);
@@ -203,7 +205,7 @@ describe("bodies and slow clients", () => {
   });
 
   test("a client that sends its body too slowly is cut off before the request reaches the API", async () => {
-    serve({ bodyTimeoutSecs: 1 });
+    await serve({ bodyTimeoutSecs: 1 });
     const head = `POST /api/services/web/settings/autostart HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH}\r\nContent-Length: 17\r\n\r\n`;
     const parts: Array<string | number> = [head];
     for (const ch of '{"enabled":false}') parts.push(ch, 700);
@@ -214,21 +216,21 @@ describe("bodies and slow clients", () => {
   });
 
   test("a client that never finishes its headers is cut off", async () => {
-    serve();
+    await serve();
     const r = await rawExchange(listener!.port, ["GET /api/services HTTP/1.1\r\nHost: x\r\n"]);
     expect(r.closed).toBe(true);
     expect(r.got).toBe("");
   });
 
   test("an idle keep-alive connection is closed after the idle timeout", async () => {
-    serve({ idleTimeoutSecs: 1 });
+    await serve({ idleTimeoutSecs: 1 });
     const r = await rawExchange(listener!.port, [`GET /api/daemon HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH}\r\n\r\n`]);
     expect(r.got).toStartWith("HTTP/1.1 200");
     expect(r.closed).toBe(true);
   });
 
   test("an answer that takes longer than the idle timeout is not cut (a stop waiting for its process)", async () => {
-    const base = serve({ idleTimeoutSecs: 1, bodyTimeoutSecs: 1 });
+    const base = await serve({ idleTimeoutSecs: 1, bodyTimeoutSecs: 1 });
     fake.stopDelayMs = 3500;
     const res = await fetch(`${base}/api/services/web/stop`, { method: "POST", headers: { authorization: AUTH }, body: "" });
     expect(res.status).toBe(200);
@@ -236,7 +238,7 @@ describe("bodies and slow clients", () => {
   });
 
   test("a quiet stream outlives the idle timeout and still delivers", async () => {
-    const base = serve({ idleTimeoutSecs: 1 });
+    const base = await serve({ idleTimeoutSecs: 1 });
     const res = await fetch(`${base}/api/services/web/log/follow`, { headers: { authorization: AUTH } });
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
@@ -246,11 +248,50 @@ describe("bodies and slow clients", () => {
     expect(new TextDecoder().decode((await reader.read()).value)).toBe("after the quiet\n");
     await reader.cancel();
   });
+
+  test("a client that goes away mid-stream cancels the stream", async () => {
+    await serve();
+    let got = "";
+    const s = await Bun.connect({ hostname: "127.0.0.1", port: listener!.port, socket: { data: (_s, d) => void (got += d.toString()), error() {} } });
+    s.write(`GET /api/services/web/log/follow HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH}\r\n\r\n`);
+    await waitFor(() => got.includes("first\n"), { what: "the stream's first line" });
+    expect(fake.followCancelled).toBe(false);
+    s.end();
+    await waitFor(() => fake.followCancelled, { what: "the stream to be cancelled" });
+  });
+
+  test("a client that takes none of a stream's bytes for the idle timeout is cut, and the stream cancelled", async () => {
+    await serve({ idleTimeoutSecs: 1 });
+    const s = await Bun.connect({ hostname: "127.0.0.1", port: listener!.port, socket: { data() {}, error() {} } });
+    try {
+      s.pause();
+      s.write(`GET /api/services/web/log/follow HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH}\r\n\r\n`);
+      await waitFor(() => fake.follow, { what: "the stream to start" });
+      // More than any socket buffer holds: the server ends up waiting for a reader that never reads.
+      const mb = new Uint8Array(1 << 20).fill(120);
+      for (let i = 0; i < 64; i++) fake.follow!.enqueue(mb);
+      await waitFor(() => fake.followCancelled, { what: "the stream to be cancelled" });
+    } finally {
+      s.end();
+    }
+  });
 });
 
 describe("the listener", () => {
-  test("a port already taken is a clear error naming the address", () => {
-    serve();
-    expect(() => startHttp(fake.backend(), `127.0.0.1:${listener!.port}`, CREDS)).toThrow(/cannot listen on http:\/\/127\.0\.0\.1:\d+\/ \(\[http\] listen\)/);
+  test("empty lines before a request line are ignored (RFC 9112 §2.2): a stream is not cut by a 400", async () => {
+    await serve();
+    // As supervisorctl's tail -f sends it: one CRLF more after the blank line, then a pipelined request.
+    const follow = `GET /api/services/web/log/follow HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH}\r\n\r\n\r\n`;
+    const r = await rawExchange(listener!.port, [`\r\nGET /api/daemon HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH}\r\n\r\n\r\n`, follow], {
+      until: (got) => got.includes("first\n"),
+    });
+    expect(r.got.match(/HTTP\/1\.1 \d{3}/g)).toEqual(["HTTP/1.1 200", "HTTP/1.1 200"]);
+    expect(r.closed).toBe(false);
+  });
+
+
+  test("a port already taken is a clear error naming the address", async () => {
+    await serve();
+    await expect(startHttp(fake.backend(), `127.0.0.1:${listener!.port}`, CREDS)).rejects.toThrow(/cannot listen on http:\/\/127\.0\.0\.1:\d+\/ \(\[http\] listen\)/);
   });
 });

@@ -3,7 +3,7 @@
 // why, where supervisorctl is not installed.
 
 import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Daemon, fixture, makeTempDir, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
 
@@ -16,7 +16,13 @@ const skip = !CTL;
 if (skip) console.warn("supervisorctl.test: supervisorctl is not installed (apt-get install supervisor): skipped");
 
 let d: Daemon | null = null;
+/** supervisorctl processes that never end by themselves (tail -f): killed after each test. */
+const followers: Array<ReturnType<typeof Bun.spawn>> = [];
 afterEach(async () => {
+  for (const p of followers.splice(0)) {
+    p.kill("SIGKILL");
+    await p.exited;
+  }
   await d?.stop();
   d?.cleanup();
   d = null;
@@ -32,11 +38,34 @@ interface Ctl {
 
 /** supervisorctl -c <a config pointing at tend's socket> ARGS... */
 async function ctl(...args: string[]): Promise<Ctl> {
-  const conf = join(d!.dir, "supervisorctl.conf");
-  writeFileSync(conf, `[supervisorctl]\nserverurl=unix://${d!.socket}\n\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n`);
+  return ctlWith(ctlConf(), ...args);
+}
+
+/** supervisorctl -c CONF ARGS... */
+async function ctlWith(conf: string, ...args: string[]): Promise<Ctl> {
   const p = Bun.spawn([CTL!, "-c", conf, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, PYTHONWARNINGS: "ignore" } });
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   return { code, out, err };
+}
+
+/** A supervisorctl config naming tend's unix socket, or a TCP URL with a username and password. */
+function ctlConf(server: { url: string; username?: string; password?: string } = { url: `unix://${d!.socket}` }): string {
+  const conf = join(d!.dir, server.username ? "supervisorctl-tcp.conf" : "supervisorctl.conf");
+  const creds = server.username ? `username=${server.username}\npassword=${server.password}\n` : "";
+  writeFileSync(conf, `[supervisorctl]\nserverurl=${server.url}\n${creds}\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n`);
+  return conf;
+}
+
+/** supervisorctl -c CONF ARGS... that runs until killed (tail -f): its stdout so far, and whether it still runs. */
+function ctlFollow(conf: string, ...args: string[]): { out: () => string; running: () => boolean } {
+  const p = Bun.spawn([CTL!, "-c", conf, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, PYTHONWARNINGS: "ignore" } });
+  followers.push(p);
+  let out = "";
+  void (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of p.stdout) out += decoder.decode(chunk, { stream: true });
+  })();
+  return { out: () => out, running: () => p.exitCode === null && p.signalCode === null };
 }
 
 /** supervisorctl -s unix://... with no config file at all. */
@@ -139,12 +168,55 @@ describe.skipIf(skip)("supervisorctl against tend", () => {
     expect(main.out).toContain("app");
   });
 
-  // supervisorctl's own HTTP client sends one CRLF more than its GET request needs; Bun.serve
-  // (Bun 1.4.5) parses it as a second, malformed request and writes "400 Bad Request" into the
-  // middle of the streamed answer, so `tail -f` prints the banner and stops. The endpoint itself
-  // works with any other client (xmlrpc.test.ts reads /logtail over the socket); the daemon's
-  // listener (daemon.ts) would need node:http, which tolerates the extra line, to serve it.
-  test.todo("tail -f and maintail -f (blocked: Bun.serve answers supervisorctl's trailing CRLF with a 400 mid-stream)");
+  // supervisorctl's HTTP client (supervisor/http_client.py) sends one CRLF more than its GET
+  // needs; the daemon must ignore it (RFC 9112 §2.2) rather than answer it with a 400 in the
+  // middle of the stream (Bun.serve did: src/http/node-adapter.ts).
+  async function followBoth(conf: string, trigger: string): Promise<void> {
+    await waitFor(() => d!.log("app.out.log") === "1\n2\n3\n", { what: "app's first 3 lines" });
+    const tail = ctlFollow(conf, "tail", "-f", "app");
+    const main = ctlFollow(conf, "maintail", "-f");
+    await waitFor(() => tail.out().includes("==> Press Ctrl-C to exit <==\n1\n2\n3\n"), { what: "tail -f to show the last lines" });
+    await waitFor(() => main.out().includes("tend started with pid"), { what: "maintail -f to show the daemon log" });
+    // Written after both started following.
+    writeFileSync(trigger, "4");
+    await waitFor(() => tail.out().endsWith("\n3\n4\n5\n6\n7\n"), { what: "tail -f to show lines 4..7 as they are written" });
+    expect((await ctlWith(conf, "stop", "app")).out).toBe("app: stopped\n");
+    await waitFor(() => /stopped: app \(terminated by SIGTERM\)/.test(main.out()), { what: "maintail -f to show the stop" });
+    for (const f of [tail, main]) {
+      expect(f.out()).not.toContain("Bad Request");
+      expect(f.running()).toBe(true);
+    }
+  }
+
+  test("tail -f and maintail -f over the unix socket: the last lines, then each line as it is written", async () => {
+    const trigger = join(import.meta.dir, `.ctl-trigger-${process.pid}-${Date.now()}`);
+    d = await startDaemon(`[program.app]\ncommand = ["${fixture("numbered-lines.sh")}", "3", "${trigger}"]\nstartsecs = 0\n`);
+    try {
+      await followBoth(ctlConf(), trigger);
+    } finally {
+      rmSync(trigger, { force: true });
+    }
+  });
+
+  test("tail -f and maintail -f over TCP with a username and password", async () => {
+    const trigger = join(import.meta.dir, `.ctl-trigger-${process.pid}-${Date.now()}`);
+    const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const port = probe.port;
+    probe.stop(true);
+    d = await new Daemon(
+      makeTempDir(),
+      `[program.app]\ncommand = ["${fixture("numbered-lines.sh")}", "3", "${trigger}"]\nstartsecs = 0\n`,
+      `[http]\nlisten = "127.0.0.1:${port}"\nusername = "admin"\npassword = "s3cret"\n`,
+    ).start();
+    try {
+      const conf = ctlConf({ url: `http://127.0.0.1:${port}`, username: "admin", password: "s3cret" });
+      await followBoth(conf, trigger);
+      // The stop above went over TCP too: nothing reached the unix socket.
+      expect((await d.service("app")).state).toBe("STOPPED");
+    } finally {
+      rmSync(trigger, { force: true });
+    }
+  });
 
   test("avail, reread, update: group by group as supervisord", async () => {
     d = await startDaemon(CONFIG);
