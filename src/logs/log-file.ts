@@ -1,5 +1,5 @@
 // A log file written without ever stalling the daemon for long. Writes go straight to the
-// file from the event loop (the fast path: 0.95× the speed of a shell redirect, see
+// file from the event loop (the fast path: at least 0.95× the speed of a shell redirect,
 // BENCHMARKS.md) until one write takes SLOW_WRITE_MS or more; from then on the file is written
 // by a writer thread (writer-threads.ts), so a slow disk holds up only its own programs. A
 // target that can block on a reader (a FIFO, a pipe such as /dev/stdout, a terminal) starts
@@ -29,11 +29,6 @@ export class LogFile {
   ) {
     if (blockingDomain(path).stream) this.moveToThread("not a regular file, so a reader that stalls could block a write", null, false);
     else this.direct = new RotatingFile(path, policy, events.onError);
-  }
-
-  /** Whether a writer thread has the file. */
-  get threaded(): boolean {
-    return this.thread !== null;
   }
 
   /** Write `chunk`; a promise means "too much in flight: wait before writing more". */
