@@ -37,21 +37,24 @@ describe("compiled binary", () => {
     const sock = join(dir, "tend.sock");
     writeFileSync(join(dir, ".env"), "LEAKED_FROM_DOTENV=yes\n");
     const prog = join(dir, "prints-env.sh");
+    const fifo = join(dir, "counts.fifo");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
     copyFileSync(fixture("prints-env.sh"), prog);
     writeFileSync(
       join(dir, "tend.toml"),
-      `[daemon]\nsocket = "${sock}"\nlog_dir = "${join(dir, "log")}"\n[program.env]\ncommand = "${prog}"\nstartsecs = 0\n`,
+      `[daemon]\nsocket = "${sock}"\nlog_dir = "${join(dir, "log")}"\n[program.env]\ncommand = "${prog}"\nstartsecs = 0\n` +
+        `[program.counts]\ncommand = ["seq", "1", "7"]\nstartsecs = 0\nautorestart = false\nstdout_logfile = "${fifo}"\n`,
     );
     const daemon = Bun.spawn([bin, "daemon", "-c", join(dir, "tend.toml")], { cwd: dir, stdin: "ignore", stdout: "ignore", stderr: Bun.file(join(dir, "daemon.err")) });
     try {
       await waitFor(
         async () => {
           if (daemon.exitCode !== null) throw new Error(`daemon exited: ${await Bun.file(join(dir, "daemon.err")).text()}`);
-          return run("-s", sock, "status").code === 0;
+          return run("-s", sock, "status", "env").code === 0;
         },
         { what: "env RUNNING" },
       );
-      const st = run("-s", sock, "status");
+      const st = run("-s", sock, "status", "env");
       expect(st.stdout).toMatch(/^env {30}RUNNING {3}pid \d+, uptime /);
       const log = await waitFor(() => {
         const t = Bun.file(join(dir, "log", "env.out.log"));
@@ -59,6 +62,17 @@ describe("compiled binary", () => {
       });
       expect(log).toContain("SUPERVISOR_PROCESS_NAME=env");
       expect(log).not.toContain("LEAKED_FROM_DOTENV");
+      // A FIFO log target is written by a writer thread: its code is a second entry point
+      // of the binary (build/compile.ts), which only a compiled run can check.
+      const reader = Bun.spawn(["head", "-c", "14", fifo], { stdout: "pipe" });
+      const gotten = new Response(reader.stdout).text();
+      const late = Bun.sleep(15_000).then(async () => `nothing in 15 s; daemon said: ${await Bun.file(join(dir, "daemon.err")).text()}`);
+      try {
+        expect(await Promise.race([gotten, late])).toBe("1\n2\n3\n4\n5\n6\n7\n");
+      } finally {
+        reader.kill();
+      }
+      expect(await Bun.file(join(dir, "daemon.err")).text()).not.toContain("writer thread failed");
       expect(run("-s", sock, "stop", "env").stdout.trim()).toBe("env: stopped");
       expect(run("-s", sock, "shutdown").stdout.trim()).toBe("Shut down");
       expect(await daemon.exited).toBe(0);
