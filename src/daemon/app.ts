@@ -82,7 +82,7 @@ export class App implements ApiBackend {
       if (msg) this.logger.error(`${cfg.name}: cannot write ${stream} log: ${msg} (output is dropped until it works again)`);
       else this.logger.info(`${cfg.name}: ${stream} log writable again`);
     }, (stream, reason, slow) => {
-      const msg = `${cfg.name}: ${stream} log written from a separate thread from now on: ${reason}`;
+      const msg = `${cfg.name}: ${stream} log ${reason}`;
       if (slow) this.logger.warn(msg);
       else this.logger.debug(msg);
     });

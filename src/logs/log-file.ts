@@ -14,7 +14,7 @@ import { blockingDomain, ThreadTarget, type TargetEvents } from "./writer-thread
 export const SLOW_WRITE_MS = 20;
 
 export interface LogFileEvents extends TargetEvents {
-  /** The file moved to a writer thread, and why (`slow`: a write was slow, not a stream target). */
+  /** The file moved to a writer thread (or could not), and why (`slow`: worth a warning). */
   readonly onMoved?: (reason: string, slow: boolean) => void;
 }
 
@@ -60,10 +60,20 @@ export class LogFile {
   }
 
   private moveToThread(reason: string, from: RotatingFile | null, slow: boolean): void {
-    const state = from ? from.handOff() : null;
+    const { path, policy, events } = this;
+    try {
+      // The open file is handed over only once the thread exists.
+      const open = (id: number) => ({ t: "open", id, path, policy, state: from ? from.handOff() : null }) as const;
+      this.thread = new ThreadTarget(blockingDomain(path).key, open, path, events);
+    } catch (e) {
+      // No thread to be had (the system is out of them): writing from the event loop
+      // beats not writing at all.
+      this.direct = from ?? new RotatingFile(path, policy, events.onError);
+      this.thread = null;
+      events.onMoved?.(`${reason}, but no writer thread could start (${(e as Error).message}): still written from the event loop`, true);
+      return;
+    }
     this.direct = null;
-    const { path, policy } = this;
-    this.thread = new ThreadTarget(blockingDomain(path).key, (id) => ({ t: "open", id, path, policy, state }), path, this.events);
-    this.events.onMoved?.(reason, slow);
+    events.onMoved?.(`written from a separate thread from now on: ${reason}`, slow);
   }
 }
