@@ -2,13 +2,15 @@
 // file from the event loop (the fast path: at least 0.95× the speed of a shell redirect,
 // BENCHMARKS.md) until one write takes SLOW_WRITE_MS or more; from then on the file is written
 // by a writer thread (writer-threads.ts), so a slow disk holds up only its own programs. A
-// target that can block on a reader (a FIFO, a pipe such as /dev/stdout, a terminal) starts
-// on a thread. On a thread, at most 1 MB waits in memory (ThreadTarget): past that, write()
+// target that can block on a reader (a FIFO, a pipe such as /dev/stdout, a terminal), and a
+// file on a network filesystem (NFS, SMB, sshfs: a write can hang while the server is away),
+// start on a thread. On a thread, at most 1 MB waits in memory (ThreadTarget): past that, write()
 // returns a promise and the pipe from the program is not read until it settles, so the
 // program blocks on its own full pipe (backpressure) and the daemon's memory stays flat.
 
 import { RotatingFile, type RotationPolicy } from "./rotating-file.ts";
 import { blockingDomain, ThreadTarget, type TargetEvents } from "./writer-threads.ts";
+import { fsTypeOf, isNetworkFs } from "../sys/mounts.ts";
 
 /** A write slower than this moves the file to a writer thread (page-cache writes take µs). */
 export const SLOW_WRITE_MS = 20;
@@ -27,7 +29,9 @@ export class LogFile {
     private readonly policy: RotationPolicy,
     private readonly events: LogFileEvents,
   ) {
+    const fstype = fsTypeOf(path);
     if (blockingDomain(path).stream) this.moveToThread("not a regular file, so a reader that stalls could block a write", null, false);
+    else if (fstype && isNetworkFs(fstype)) this.moveToThread(`on ${fstype}, a network filesystem, where a write can hang`, null, false);
     else this.direct = new RotatingFile(path, policy, events.onError);
   }
 

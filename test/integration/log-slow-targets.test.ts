@@ -172,13 +172,14 @@ const fuseReady =
   Bun.spawnSync(["/usr/bin/python3", "-c", "import fusepy"], { stderr: "ignore" }).exitCode === 0;
 
 describe.skipIf(!fuseReady)("a slow disk (FUSE; needs root and python3-fusepy)", () => {
-  async function mountSlowDisk(dir: string, delaySecs: number): Promise<{ mnt: string; back: string; hold: string }> {
+  async function mountSlowDisk(dir: string, delaySecs: number, subtype?: string): Promise<{ mnt: string; back: string; hold: string }> {
     const back = join(dir, "back");
     const mnt = join(dir, "mnt");
     const hold = join(dir, "hold");
     mkdirSync(back);
     mkdirSync(mnt);
-    const fuse = Bun.spawn(["/usr/bin/python3", SLOW_DISK, back, mnt, String(delaySecs), hold], { stdout: "ignore", stderr: "pipe" });
+    const argv = ["/usr/bin/python3", SLOW_DISK, back, mnt, String(delaySecs), hold, ...(subtype ? [subtype] : [])];
+    const fuse = Bun.spawn(argv, { stdout: "ignore", stderr: "pipe" });
     cleanups.push(async () => {
       rmSync(hold, { force: true });
       Bun.spawnSync(["umount", mnt]);
@@ -188,7 +189,7 @@ describe.skipIf(!fuseReady)("a slow disk (FUSE; needs root and python3-fusepy)",
         Bun.spawnSync(["umount", "-l", mnt]);
       }
     });
-    await waitFor(() => read("/proc/self/mounts").includes(` ${mnt} fuse`), { what: "the slow disk to be mounted" });
+    await waitFor(() => read("/proc/self/mounts").includes(` ${mnt} fuse${subtype ? `.${subtype}` : ""} `), { what: "the slow disk to be mounted" });
     return { mnt, back, hold };
   }
 
@@ -221,6 +222,29 @@ describe.skipIf(!fuseReady)("a slow disk (FUSE; needs root and python3-fusepy)",
     requestLines(join(dir, "more-slow"), 2);
     await waitFor(() => read(onDisk) === numbers(1, 10), { what: "slowpoke's later lines" });
     expect((await d.service("slowpoke")).log_errors).toEqual([]);
+  });
+
+  test("a network filesystem (here fuse.sshfs) that hangs before the first write: the daemon never waits on it", async () => {
+    const dir = makeTempDir();
+    const { mnt, back, hold } = await mountSlowDisk(dir, 0, "sshfs");
+    // The server is away from the start: the very first write would hang.
+    writeFileSync(hold, "");
+    d = new Daemon(
+      dir,
+      `[program.remote]\ncommand = ["${fixture("numbered-lines.sh")}", "0", "more-remote"]\nstartsecs = 0\n` +
+        `stdout_logfile = "${join(mnt, "remote.out.log")}"\n` +
+        `[program.steady]\ncommand = ["${fixture("numbered-lines.sh")}", "0", "more"]\nstartsecs = 0\n`,
+      'loglevel = "debug"',
+    );
+    await d.start();
+    await d.waitState("remote", "RUNNING");
+    expect(read(join(d.logDir, "tend.log"))).toContain("remote: stdout log written from a separate thread from now on: on fuse.sshfs, a network filesystem");
+    requestLines(join(dir, "more-remote"), 4);
+    await othersKeepGoing(d, join(dir, "more"), 15);
+    expect((await d.service("remote")).state).toBe("RUNNING");
+    // The server is back: the lines are there, once, in order.
+    rmSync(hold);
+    await waitFor(() => read(join(back, "remote.out.log")) === numbers(1, 4), { what: "remote's lines on the disk" });
   });
 
   test("an exit is reported once the slow disk has the program's last lines", async () => {
