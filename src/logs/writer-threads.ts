@@ -1,7 +1,8 @@
 // The log-writer threads, one per place a write can block: one per filesystem for regular
-// files (a slow disk slows only the files on it) and one per FIFO, pipe or terminal (a
-// reader that stops reading blocks only its own target). Started on first use; they do not
-// keep the daemon alive, so the daemon drains them (drainWriters) before it exits.
+// files (a slow disk slows only the files on it), one per FIFO, pipe or terminal (a reader
+// that stops reading blocks only its own target) and one for the daemon's own stdout and
+// stderr (console-output.ts). Started on first use; they do not keep the daemon alive, so
+// the daemon drains them (drainWriters) before it exits.
 
 import { statSync } from "node:fs";
 import { dirname } from "node:path";
