@@ -91,6 +91,7 @@ describe("the host binary", () => {
   test(`tend-${HOST_TARGET}: daemon with one program, status, shutdown`, async () => {
     const r = await daemonSmoke(join(rel.dir, `tend-${HOST_TARGET}`));
     expect(r.status.stdout).toMatch(/^sleeper {26}RUNNING {3}pid \d+, uptime /);
+    expect(r.daemonStdout).toBe("sleeper | hello from sleeper\n"); // through the writer thread
     expect(r.status.code).toBe(0);
     expect(r.shutdown.stdout.trim()).toBe("Shut down");
     expect(r.daemonExit).toBe(0);
@@ -112,6 +113,7 @@ describe.skipIf(!canEmulateArm64)("tend-linux-arm64 under qemu-user (emulated)",
     expect(r.status.stdout).toMatch(/^sleeper {26}RUNNING {3}pid \d+, uptime /);
     expect(r.shutdown.stdout.trim()).toBe("Shut down");
     expect(r.daemonExit).toBe(0);
+    expect(r.daemonStdout).toBe("sleeper | hello from sleeper\n"); // through the writer thread
   }, 180_000);
 });
 
