@@ -119,7 +119,10 @@ async function run(label: "tend" | "supervisord", samples: number, delayMs: numb
 
 if (import.meta.main) {
   const fuseReady =
-    process.getuid?.() === 0 && existsSync("/dev/fuse") && Bun.spawnSync(["/usr/bin/python3", "-c", "import fusepy"]).exitCode === 0;
+    process.getuid?.() === 0 &&
+    existsSync("/dev/fuse") &&
+    existsSync("/usr/bin/python3") &&
+    Bun.spawnSync(["/usr/bin/python3", "-c", "import fusepy"], { stderr: "ignore" }).exitCode === 0;
   if (!fuseReady) {
     console.error("bench/slow-disk.ts needs root, /dev/fuse and Debian's python3-fusepy");
     process.exit(2);

@@ -169,6 +169,7 @@ const SLOW_DISK = join(ROOT, "test", "fixtures", "fs", "slow-disk.py");
 const fuseReady =
   process.getuid?.() === 0 &&
   existsSync("/dev/fuse") &&
+  existsSync("/usr/bin/python3") &&
   Bun.spawnSync(["/usr/bin/python3", "-c", "import fusepy"], { stderr: "ignore" }).exitCode === 0;
 
 describe.skipIf(!fuseReady)("a slow disk (FUSE; needs root and python3-fusepy)", () => {
