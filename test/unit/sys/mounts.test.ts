@@ -2,7 +2,7 @@
 // (src/logs/log-file.ts): the mountinfo parsing and dev_t decoding behind that.
 
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { devString, fsTypeOf, isNetworkFs, parseMountinfo } from "../../../src/sys/mounts.ts";
@@ -42,7 +42,7 @@ describe("devString", () => {
   });
 
   test("agrees with the kernel's own numbers for / (mountinfo of this machine)", () => {
-    expect(parseMountinfo(require("node:fs").readFileSync("/proc/self/mountinfo", "utf8")).has(devString(statSync("/").dev))).toBe(true);
+    expect(parseMountinfo(readFileSync("/proc/self/mountinfo", "utf8")).has(devString(statSync("/").dev))).toBe(true);
   });
 });
 
