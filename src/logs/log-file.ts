@@ -10,7 +10,7 @@
 
 import { RotatingFile, type RotationPolicy } from "./rotating-file.ts";
 import { blockingDomain, ThreadTarget, type TargetEvents } from "./writer-threads.ts";
-import { fsTypeOf, isNetworkFs } from "../sys/mounts.ts";
+import { isNetworkFs, mountByDev, mountByPath, mountTable } from "../sys/mounts.ts";
 
 /** A write slower than this moves the file to a writer thread (page-cache writes take µs). */
 export const SLOW_WRITE_MS = 20;
@@ -29,9 +29,18 @@ export class LogFile {
     private readonly policy: RotationPolicy,
     private readonly events: LogFileEvents,
   ) {
-    const fstype = fsTypeOf(path);
-    if (blockingDomain(path).stream) this.moveToThread("not a regular file, so a reader that stalls could block a write", null, false);
-    else if (fstype && isNetworkFs(fstype)) this.moveToThread(`on ${fstype}, a network filesystem, where a write can hang`, null, false);
+    const onNetwork = (fstype: string) => `on ${fstype}, a network filesystem, where a write can hang`;
+    // By the path's spelling first: a stat on a network mount whose server is gone would hang.
+    const mounts = mountTable();
+    const spelled = mountByPath(path, mounts);
+    if (spelled && isNetworkFs(spelled.fstype)) {
+      this.moveToThread(onNetwork(spelled.fstype), null, false, `fs:${spelled.dev}`);
+      return;
+    }
+    const domain = blockingDomain(path);
+    const mount = domain.dev === null ? null : mountByDev(domain.dev, mounts); // a symlink into a mount
+    if (domain.stream) this.moveToThread("not a regular file, so a reader that stalls could block a write", null, false, domain.key);
+    else if (mount && isNetworkFs(mount.fstype)) this.moveToThread(onNetwork(mount.fstype), null, false, domain.key);
     else this.direct = new RotatingFile(path, policy, events.onError);
   }
 
@@ -63,12 +72,12 @@ export class LogFile {
     else this.thread!.close();
   }
 
-  private moveToThread(reason: string, from: RotatingFile | null, slow: boolean): void {
+  private moveToThread(reason: string, from: RotatingFile | null, slow: boolean, key = blockingDomain(this.path).key): void {
     const { path, policy, events } = this;
     try {
       // The open file is handed over only once the thread exists.
       const open = (id: number) => ({ t: "open", id, path, policy, state: from ? from.handOff() : null }) as const;
-      this.thread = new ThreadTarget(blockingDomain(path).key, open, path, events);
+      this.thread = new ThreadTarget(key, open, path, events);
     } catch (e) {
       // No thread to be had (the system is out of them): writing from the event loop
       // beats not writing at all.

@@ -6,6 +6,7 @@
 
 import { statSync } from "node:fs";
 import { dirname } from "node:path";
+import { devString } from "../sys/mounts.ts";
 import type { FromWriter, ToWriter } from "./writer-protocol.ts";
 
 /** The event-loop side of one file handled by a thread. */
@@ -54,15 +55,17 @@ let nextId = 1;
 /**
  * Where a write to `path` can block: its filesystem, or the FIFO/pipe/terminal itself.
  * `stream`: not a regular file, so a write may wait on a reader (always written by a thread).
+ * `dev`: the device of the file, or of its nearest existing directory (null: none found).
  */
-export function blockingDomain(path: string): { key: string; stream: boolean } {
+export function blockingDomain(path: string): { key: string; stream: boolean; dev: number | null } {
   for (let p = path; ; p = dirname(p)) {
     try {
       const st = statSync(p);
       const stream = p === path && !st.isFile() && !st.isDirectory() && path !== "/dev/null";
-      return stream ? { key: `node:${st.dev}:${st.ino}`, stream } : { key: `fs:${st.dev}`, stream };
+      const key = stream ? `node:${devString(st.dev)}:${st.ino}` : `fs:${devString(st.dev)}`;
+      return { key, stream, dev: st.dev };
     } catch {
-      if (dirname(p) === p) return { key: "fs:?", stream: false };
+      if (dirname(p) === p) return { key: "fs:?", stream: false, dev: null };
     }
   }
 }

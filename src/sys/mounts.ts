@@ -1,10 +1,12 @@
 // Which filesystem a path is on, from /proc/self/mountinfo: log files on a network
 // filesystem are written from a writer thread from the start (src/logs/log-file.ts), because
 // a write there can hang for as long as the server is away, and the first write that hangs
-// on the event loop would hold up the whole daemon.
+// on the event loop would hold up the whole daemon. The path is matched against mount points
+// as a string first, so a dead server is never touched (a stat would hang too); a symlink into
+// such a mount is still found through the device number once the file can be stat'ed.
 
-import { readFileSync, statSync } from "node:fs";
-import { dirname } from "node:path";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 
 /** Filesystem types whose writes wait on a server (FUSE ones by the subtype they mount as). */
 const NETWORK = new Set([
@@ -16,17 +18,56 @@ export function isNetworkFs(fstype: string): boolean {
   return NETWORK.has(fstype);
 }
 
-/** "major:minor" → filesystem type, from the text of a mountinfo file. */
-export function parseMountinfo(text: string): Map<string, string> {
-  const byDev = new Map<string, string>();
+export interface Mount {
+  /** "major:minor", as in mountinfo and devString(). */
+  readonly dev: string;
+  readonly mountPoint: string;
+  readonly fstype: string;
+}
+
+/** mountinfo escapes space, tab, newline and backslash in paths as \ooo. */
+const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+
+/** The mounts listed in the text of a mountinfo file, in mount order. */
+export function parseMountinfo(text: string): Mount[] {
+  const mounts: Mount[] = [];
   for (const line of text.split("\n")) {
     // 36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue
     const fields = line.split(" ");
     const sep = fields.indexOf("-", 6);
     if (sep < 0 || fields.length < sep + 2) continue;
-    byDev.set(fields[2]!, fields[sep + 1]!);
+    mounts.push({ dev: fields[2]!, mountPoint: unescape(fields[4]!), fstype: fields[sep + 1]! });
   }
-  return byDev;
+  return mounts;
+}
+
+/** This process's mounts; empty when /proc cannot be read. */
+export function mountTable(mountinfo = "/proc/self/mountinfo"): Mount[] {
+  try {
+    return parseMountinfo(readFileSync(mountinfo, "utf8"));
+  } catch {
+    return [];
+  }
+}
+
+/** The mount `path` falls under by its spelling (no filesystem access): the longest mount point, the latest mount on it. */
+export function mountByPath(path: string, mounts: readonly Mount[]): Mount | null {
+  const p = resolve(path);
+  let best: Mount | null = null;
+  for (const m of mounts) {
+    const mp = m.mountPoint;
+    const under = p === mp || mp === "/" || p.startsWith(mp.endsWith("/") ? mp : `${mp}/`);
+    if (under && (!best || mp.length >= best.mountPoint.length)) best = m;
+  }
+  return best;
+}
+
+/** The mount of a device number (statSync().dev); the latest when several share it. */
+export function mountByDev(dev: number, mounts: readonly Mount[]): Mount | null {
+  const d = devString(dev);
+  let found: Mount | null = null;
+  for (const m of mounts) if (m.dev === d) found = m;
+  return found;
 }
 
 /** Linux's dev_t → "major:minor" (glibc's gnu_dev_major/minor). */
@@ -35,22 +76,4 @@ export function devString(dev: number): string {
   const major = ((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn);
   const minor = (d & 0xffn) | ((d >> 12n) & ~0xffn);
   return `${major}:${minor}`;
-}
-
-/** The type of the filesystem `path` is (or would be created) on; null when unknown. */
-export function fsTypeOf(path: string, mountinfo = "/proc/self/mountinfo"): string | null {
-  try {
-    let p = path;
-    for (;;) {
-      try {
-        const dev = devString(statSync(p).dev);
-        return parseMountinfo(readFileSync(mountinfo, "utf8")).get(dev) ?? null;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "ENOENT" || dirname(p) === p) throw e;
-        p = dirname(p);
-      }
-    }
-  } catch {
-    return null;
-  }
 }

@@ -225,10 +225,11 @@ describe.skipIf(!fuseReady)("a slow disk (FUSE; needs root and python3-fusepy)",
     expect((await d.service("slowpoke")).log_errors).toEqual([]);
   });
 
-  test("a network filesystem (here fuse.sshfs) that hangs before the first write: the daemon never waits on it", async () => {
+  test("a network filesystem (here fuse.sshfs) whose server is away from the start: the daemon never waits on it", async () => {
     const dir = makeTempDir();
     const { mnt, back, hold } = await mountSlowDisk(dir, 0, "sshfs");
-    // The server is away from the start: the very first write would hang.
+    // The server is away before tend starts: a stat of the log path, or its first write,
+    // would hang until it comes back.
     writeFileSync(hold, "");
     d = new Daemon(
       dir,

@@ -1,11 +1,11 @@
 // Which filesystem a log file is on decides whether it starts on a writer thread
-// (src/logs/log-file.ts): the mountinfo parsing and dev_t decoding behind that.
+// (src/logs/log-file.ts): the mountinfo parsing, the path and device lookups behind that.
 
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { devString, fsTypeOf, isNetworkFs, parseMountinfo } from "../../../src/sys/mounts.ts";
+import { devString, isNetworkFs, mountByDev, mountByPath, mountTable, parseMountinfo } from "../../../src/sys/mounts.ts";
 
 const SAMPLE = [
   "22 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw",
@@ -14,23 +14,53 @@ const SAMPLE = [
   "41 22 0:45 / /srv/nfs rw,relatime shared:7 master:3 - nfs4 server:/export rw,vers=4.2",
   "42 22 0:46 / /home/me/remote rw - fuse.sshfs me@host:/ rw,user_id=0",
   "43 22 0:47 / /weird\\040dir rw - tmpfs tmpfs rw",
+  // mounted over /srv/nfs/cache later: that one is what a path below it reaches
+  "44 41 0:48 / /srv/nfs/cache rw - tmpfs tmpfs rw",
+  "45 22 0:49 / /srv/nfs2 rw - ext4 /dev/vdb rw",
   "garbage",
   "",
 ].join("\n");
+const mounts = parseMountinfo(SAMPLE);
 
 describe("parseMountinfo", () => {
-  test("maps major:minor to the filesystem type, whatever the number of optional fields", () => {
-    const m = parseMountinfo(SAMPLE);
-    expect(m.get("254:1")).toBe("ext4");
-    expect(m.get("98:0")).toBe("ext3");
-    expect(m.get("0:45")).toBe("nfs4");
-    expect(m.get("0:46")).toBe("fuse.sshfs");
-    expect(m.get("0:47")).toBe("tmpfs");
-    expect(m.size).toBe(5);
+  test("device, mount point (unescaped) and type, whatever the number of optional fields", () => {
+    expect(mounts.map((m) => `${m.dev} ${m.mountPoint} ${m.fstype}`)).toEqual([
+      "254:1 / ext4",
+      "98:0 /mnt2 ext3",
+      "0:45 /srv/nfs nfs4",
+      "0:46 /home/me/remote fuse.sshfs",
+      "0:47 /weird dir tmpfs",
+      "0:48 /srv/nfs/cache tmpfs",
+      "0:49 /srv/nfs2 ext4",
+    ]);
   });
 });
 
-describe("devString", () => {
+describe("mountByPath (no filesystem access)", () => {
+  test.each([
+    ["/srv/nfs/app/app.out.log", "nfs4"],
+    ["/srv/nfs", "nfs4"],
+    ["/srv/nfs2/app.log", "ext4"], // a prefix of the spelling, not of the path
+    ["/srv/nfs/cache/x.log", "tmpfs"], // the longest mount point wins
+    ["/srv/nfs/../nfs/x.log", "nfs4"], // normalised first
+    ["/home/me/remote/logs/a.log", "fuse.sshfs"],
+    ["/weird dir/a.log", "tmpfs"],
+    ["/var/log/a.log", "ext4"],
+  ] as const)("%s → %s", (path, fstype) => {
+    expect(mountByPath(path, mounts)?.fstype).toBe(fstype);
+  });
+
+  test("a later mount on the same point hides the earlier one", () => {
+    const m = parseMountinfo(`${SAMPLE}\n50 41 0:60 / /srv/nfs rw - ext4 /dev/vdc rw\n`);
+    expect(mountByPath("/srv/nfs/a.log", m)?.fstype).toBe("ext4");
+  });
+
+  test("no mounts known: null", () => {
+    expect(mountByPath("/var/log/a.log", [])).toBeNull();
+  });
+});
+
+describe("devString and mountByDev", () => {
   test.each([
     [0x0801, "8:1"], // sda1
     [0xfe01, "254:1"],
@@ -41,8 +71,14 @@ describe("devString", () => {
     expect(devString(dev)).toBe(want);
   });
 
-  test("agrees with the kernel's own numbers for / (mountinfo of this machine)", () => {
-    expect(parseMountinfo(readFileSync("/proc/self/mountinfo", "utf8")).has(devString(statSync("/").dev))).toBe(true);
+  test("finds this machine's root filesystem from the kernel's numbers", () => {
+    const root = mountByDev(statSync("/").dev, mountTable());
+    expect(root).not.toBeNull();
+    expect(root!.fstype.length).toBeGreaterThan(0);
+  });
+
+  test("a device in no mount: null", () => {
+    expect(mountByDev(0xfffff, mounts)).toBeNull();
   });
 });
 
@@ -55,20 +91,14 @@ describe("isNetworkFs", () => {
   });
 });
 
-describe("fsTypeOf", () => {
+describe("mountTable", () => {
   const dir = mkdtempSync(join(tmpdir(), "tend-mounts-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test("a file not created yet is on the filesystem of its nearest existing directory", () => {
+  test("reads a mountinfo file; an unreadable one is no mounts, never a throw", () => {
     const fake = join(dir, "mountinfo");
-    writeFileSync(fake, `50 1 ${devString(statSync(dir).dev)} / ${dir} rw - nfs4 srv:/x rw\n`);
-    expect(fsTypeOf(join(dir, "not", "yet", "app.out.log"), fake)).toBe("nfs4");
-  });
-
-  test("unknown device or unreadable mountinfo: null, never a throw", () => {
-    expect(fsTypeOf(join(dir, "x.log"), join(dir, "no-such-mountinfo"))).toBeNull();
-    const other = join(dir, "other");
-    writeFileSync(other, "50 1 999:999 / /nowhere rw - nfs4 srv:/x rw\n");
-    expect(fsTypeOf(join(dir, "x.log"), other)).toBeNull();
+    writeFileSync(fake, "50 1 0:45 / /srv/nfs rw - nfs4 srv:/x rw\n");
+    expect(mountTable(fake)).toEqual([{ dev: "0:45", mountPoint: "/srv/nfs", fstype: "nfs4" }]);
+    expect(mountTable(join(dir, "no-such-file"))).toEqual([]);
   });
 });
