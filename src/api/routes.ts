@@ -18,7 +18,8 @@ export interface ApiBackend {
   stop(name: string, wait: boolean): Promise<ActionResult[]>;
   restart(name: string): Promise<ActionResult[]>;
   signal(name: string, sig: string): ActionResult[];
-  readLog(name: string, stream: "stdout" | "stderr", lines: number): string;
+  /** A file on a writer thread is read there: then the answer may wait for its disk. */
+  readLog(name: string, stream: "stdout" | "stderr", lines: number): string | Promise<string>;
   followLog(name: string, stream: "stdout" | "stderr", lines: number): ReadableStream<Uint8Array>;
   reload(dryRun: boolean): Promise<ReloadPlanDTO>;
   shutdown(): void;
@@ -77,9 +78,9 @@ const ROUTES: Array<[method: string, pattern: RegExp, handler: Handler]> = [
     const rs = b.signal(p[1]!, p[2]!);
     return json(rs, actionStatus(rs));
   }],
-  ["GET", new RegExp(`^/api/services/${NAME}/log$`), (b, p, u) => {
+  ["GET", new RegExp(`^/api/services/${NAME}/log$`), async (b, p, u) => {
     const { stream, lines } = logParams(u, 100);
-    return new Response(b.readLog(p[1]!, stream, lines), { headers: TEXT });
+    return new Response(await b.readLog(p[1]!, stream, lines), { headers: TEXT });
   }],
   ["GET", new RegExp(`^/api/services/${NAME}/log/follow$`), (b, p, u) => {
     const { stream, lines } = logParams(u, 10);

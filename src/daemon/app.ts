@@ -11,7 +11,6 @@ import { loadAnyConfig } from "../import/load.ts";
 import { TendError } from "../core/errors.ts";
 import { byNamespec } from "../core/names.ts";
 import { isStoppedState } from "../core/states.ts";
-import { isRegularFile, tailLines } from "../logs/tail.ts";
 import { VERSION } from "../version.ts";
 import { Bus, type StateChange } from "./bus.ts";
 import { describe } from "../core/describe.ts";
@@ -32,6 +31,25 @@ import { Supervisor, type ProcessRecord } from "./supervisor.ts";
 import { autostartOnlyChanges, setAutostart, type AutostartResultDTO } from "../http/autostart.ts";
 import { eventStream } from "../http/events.ts";
 import { readProcSelf, renderMetrics } from "../http/metrics.ts";
+
+/** How long reading a log back may wait for a writer thread (a disk that stopped answering). */
+const TAIL_WAIT_MS = 10_000;
+
+const backupsOf = (cfg: ProgramConfig, stream: "stdout" | "stderr") =>
+  stream === "stdout" ? cfg.stdoutLogfileBackups : cfg.stderrLogfileBackups;
+
+/** `tail` (read on a writer thread) within TAIL_WAIT_MS, else a FAILED naming the file. */
+function withinTail(tail: string | null | Promise<string | null>, path: string): Promise<string | null> {
+  if (!(tail instanceof Promise)) return Promise.resolve(tail);
+  let timer: Timer | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new TendError("FAILED", `${path}: its disk has not answered for ${TAIL_WAIT_MS / 1000} s; the program's output waits in memory and on its pipe`)),
+      TAIL_WAIT_MS,
+    );
+  });
+  return Promise.race([tail, late]).finally(() => clearTimeout(timer));
+}
 
 /** Config.file of `tend run`, which has no file. */
 export const RUN_MODE_FILE = "(tend run)";
@@ -127,26 +145,29 @@ export class App implements ApiBackend {
     return this.control.signal(name, sig);
   }
 
-  readLog(name: string, stream: "stdout" | "stderr", lines: number): string {
+  async readLog(name: string, stream: "stdout" | "stderr", lines: number): Promise<string> {
     const rec = this.service(name);
     const path = stream === "stdout" ? rec.stdout_logfile : rec.stderr_logfile;
     if (!path) {
       throw new TendError("NO_FILE", `${rec.name} has no ${stream} log file (${stream === "stderr" ? "redirect_stderr is on or " : ""}it is set to "none")`);
     }
-    if (!isRegularFile(path)) throw new TendError("NO_FILE", `${rec.name}'s ${stream} goes to ${path}, which is not a file: nothing to read back`);
-    const cfg = this.sup.records.get(rec.name)!.config;
-    return tailLines(path, lines, stream === "stdout" ? cfg.stdoutLogfileBackups : cfg.stderrLogfileBackups);
+    const r = this.sup.records.get(rec.name)!;
+    const file = r.output.stream(stream).file;
+    const text = file ? await withinTail(file.tail(lines, backupsOf(r.config, stream)), path) : null;
+    if (text === null) throw new TendError("NO_FILE", `${rec.name}'s ${stream} goes to ${path}, which is not a file: nothing to read back`);
+    return text;
   }
 
   followLog(name: string, stream: "stdout" | "stderr", lines: number): ReadableStream<Uint8Array> {
     const dto = this.service(name);
     const rec = this.sup.records.get(dto.name)!;
     const log = rec.output.stream(stream);
-    // The tail is read and the follower subscribed in one synchronous step: no write can fall
-    // between them, so nothing is lost or repeated at the seam.
-    const path = log.file?.path ?? null;
-    const backups = stream === "stdout" ? rec.config.stdoutLogfileBackups : rec.config.stderrLogfileBackups;
-    const initial = path && lines > 0 ? new TextEncoder().encode(tailLines(path, lines, backups)) : new Uint8Array(0);
+    // The tail is asked for and the follower subscribed in one synchronous step: no write can
+    // fall between them (a writer thread reads the tail after every write sent before), so
+    // nothing is lost or repeated at the seam.
+    const tail = log.file && lines > 0 ? log.file.tail(lines, backupsOf(rec.config, stream)) : null;
+    const bytes = (text: string | null) => new TextEncoder().encode(text ?? "");
+    const initial = tail instanceof Promise ? withinTail(tail, log.file!.path).then(bytes) : bytes(tail);
     return log.followers.follow(initial);
   }
 

@@ -34,8 +34,10 @@ export class Fanout {
   /**
    * A byte stream that starts with `initial` and then carries every published chunk.
    * More than `maxQueued` bytes unread: chunks are skipped and a notice says how many.
+   * `initial` may still be on its way (read by a writer thread): what is published meanwhile
+   * is held, within the same bound, and follows it.
    */
-  follow(initial: Uint8Array, maxQueued = 4 * 1024 * 1024): ReadableStream<Uint8Array> {
+  follow(initial: Uint8Array | Promise<Uint8Array>, maxQueued = 4 * 1024 * 1024): ReadableStream<Uint8Array> {
     let fn: ((chunk: Uint8Array | null) => void) | null = null;
     let skipped = 0;
     const notice = () => encoder.encode(`\n[tend: ${skipped} bytes skipped: this reader fell behind]\n`);
@@ -43,35 +45,71 @@ export class Fanout {
       if (fn) this.subscribers.delete(fn);
       fn = null;
     };
+    // While `initial` is pending: chunks (null = the end) kept for after it.
+    let held: Array<Uint8Array | null> | null = initial instanceof Uint8Array ? null : [];
+    let heldBytes = 0;
+    let heldSkipped = 0;
     return new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
-          if (initial.length) controller.enqueue(initial);
+          const deliver = (chunk: Uint8Array | null) => {
+            if (chunk === null) {
+              // The end: a reader that fell behind still learns what it missed last.
+              if (skipped > 0) controller.enqueue(notice());
+              controller.close();
+              return;
+            }
+            if ((controller.desiredSize ?? 0) <= 0) {
+              skipped += chunk.length;
+              return;
+            }
+            if (skipped > 0) {
+              controller.enqueue(notice());
+              skipped = 0;
+            }
+            controller.enqueue(chunk);
+          };
           fn = (chunk) => {
             try {
-              if (chunk === null) {
-                controller.close();
+              if (held) {
+                // Past the bound, everything up to the release is skipped: the gap is at the end.
+                if (chunk !== null && (heldSkipped > 0 || heldBytes + chunk.length > maxQueued)) heldSkipped += chunk.length;
+                else held.push(chunk === null ? null : chunk.slice());
+                heldBytes += chunk?.length ?? 0;
                 return;
-              }
-              if ((controller.desiredSize ?? 0) <= 0) {
-                skipped += chunk.length;
-                return;
-              }
-              if (skipped > 0) {
-                controller.enqueue(notice());
-                skipped = 0;
               }
               // Copy: the writer may reuse its buffer once publish returns.
-              controller.enqueue(chunk.slice());
+              deliver(chunk === null ? null : chunk.slice());
             } catch {
               unsubscribe();
             }
           };
           this.subscribers.add(fn);
+          if (initial instanceof Uint8Array) {
+            if (initial.length) controller.enqueue(initial);
+            return;
+          }
+          const release = (first: Uint8Array) => {
+            const waiting = held ?? [];
+            held = null;
+            try {
+              if (first.length) controller.enqueue(first);
+              const end = waiting.at(-1) === null;
+              for (const chunk of end ? waiting.slice(0, -1) : waiting) deliver(chunk);
+              skipped += heldSkipped;
+              if (end) {
+                if (skipped > 0) controller.enqueue(notice());
+                controller.close();
+              }
+            } catch {
+              unsubscribe();
+            }
+          };
+          initial.then(release, (e: unknown) => release(encoder.encode(`[tend: ${(e as Error).message}]\n`)));
         },
         // The reader caught up: say what it missed now, not only when more output comes.
         pull: (controller) => {
-          if (skipped > 0 && fn) {
+          if (skipped > 0 && fn && !held) {
             controller.enqueue(notice());
             skipped = 0;
           }

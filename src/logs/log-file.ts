@@ -9,6 +9,7 @@
 // program blocks on its own full pipe (backpressure) and the daemon's memory stays flat.
 
 import { RotatingFile, type RotationPolicy } from "./rotating-file.ts";
+import { isRegularFile, tailLines } from "./tail.ts";
 import { blockingDomain, ThreadTarget, type TargetEvents } from "./writer-threads.ts";
 import { isNetworkFs, mountByDev, mountByPath, mountTable } from "../sys/mounts.ts";
 
@@ -53,6 +54,16 @@ export class LogFile {
     if (ms >= SLOW_WRITE_MS) this.moveToThread(`a write took ${Math.round(ms)} ms`, this.direct, true);
     // The path became a FIFO or a device after we looked: a reader could block it from now on.
     else if (this.direct.isStream) this.moveToThread("not a regular file, so a reader that stalls could block a write", this.direct, false);
+  }
+
+  /**
+   * The last `lines` lines (rotated files included); null when the target is not a regular
+   * file. A file on a writer thread is read there, after the writes before this call, so a
+   * disk that stopped answering holds up the reader, never the daemon.
+   */
+  tail(lines: number, backups: number): string | null | Promise<string | null> {
+    if (this.thread) return this.thread.tail(lines, backups);
+    return isRegularFile(this.path) ? tailLines(this.path, lines, backups) : null;
   }
 
   /** Resolves once everything written so far is in the file (at once on the fast path). */

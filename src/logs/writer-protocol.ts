@@ -11,8 +11,12 @@ export type ToWriter =
   | { readonly t: "console"; readonly id: number; readonly fd: number }
   | { readonly t: "write"; readonly id: number; readonly chunk: Uint8Array }
   | { readonly t: "reopen"; readonly id: number }
+  /** The file's last `lines` lines (across `backups` rotated files), read after every write before it. */
+  | { readonly t: "tail"; readonly id: number; readonly req: number; readonly lines: number; readonly backups: number }
   | { readonly t: "close"; readonly id: number };
 
 export type FromWriter =
   | { readonly t: "ack"; readonly id: number; readonly bytes: number }
-  | { readonly t: "error"; readonly id: number; readonly message: string | null };
+  | { readonly t: "error"; readonly id: number; readonly message: string | null }
+  /** The answer to "tail" (null: not a regular file, nothing to read back). */
+  | { readonly t: "tail"; readonly id: number; readonly req: number; readonly text: string | null };

@@ -13,6 +13,7 @@ import type { FromWriter, ToWriter } from "./writer-protocol.ts";
 export interface WriterClient {
   onAck(bytes: number): void;
   onError(message: string | null): void;
+  onTail(req: number, text: string | null): void;
   /** Ops sent and not yet acknowledged. */
   readonly pendingOps: number;
   readonly path: string;
@@ -40,6 +41,7 @@ class WriterThread {
       const c = this.clients.get(m.id);
       if (!c) return;
       if (m.t === "ack") c.onAck(m.bytes);
+      else if (m.t === "tail") c.onTail(m.req, m.text);
       else c.onError(m.message);
     };
   }
@@ -112,6 +114,26 @@ export class ThreadTarget implements WriterClient {
     if (this.closed) return;
     this.send({ t: "write", id: this.id, chunk }, chunk.length);
     if (this.pendingBytes > HIGH_WATER) return new Promise((r) => this.roomWaiters.push(r));
+  }
+
+  private nextReq = 1;
+  private readonly tails = new Map<number, (text: string | null) => void>();
+
+  /**
+   * The file's last lines, read by the thread after everything written before this call:
+   * together with a follower subscribed in the same tick, no line is missed or repeated.
+   * Null when the target is not a regular file.
+   */
+  tail(lines: number, backups: number): Promise<string | null> {
+    const req = this.nextReq++;
+    const answer = new Promise<string | null>((r) => this.tails.set(req, r));
+    this.send({ t: "tail", id: this.id, req, lines, backups }, 0);
+    return answer;
+  }
+
+  onTail(req: number, text: string | null): void {
+    this.tails.get(req)?.(text);
+    this.tails.delete(req);
   }
 
   /** Resolves once everything sent so far has been written (or failed and been reported). */

@@ -4,6 +4,7 @@
 // a FIFO nobody reads) holds up only the files of this thread.
 
 import { RotatingFile } from "./rotating-file.ts";
+import { isRegularFile, tailLines } from "./tail.ts";
 import { writeAll } from "./write-all.ts";
 import type { FromWriter, ToWriter } from "./writer-protocol.ts";
 
@@ -31,6 +32,8 @@ function consoleTarget(fd: number): Target {
 }
 
 const files = new Map<number, Target>();
+/** Each log file's path, for reading it back ("tail"). */
+const paths = new Map<number, string>();
 const post = (m: FromWriter) => self.postMessage(m);
 
 self.onmessage = (e: MessageEvent<ToWriter>) => {
@@ -41,6 +44,7 @@ self.onmessage = (e: MessageEvent<ToWriter>) => {
       const file = new RotatingFile(m.path, m.policy, (message) => post({ t: "error", id: m.id, message }));
       if (m.state) file.adopt(m.state);
       files.set(m.id, file);
+      paths.set(m.id, m.path);
       break;
     }
     case "console":
@@ -53,9 +57,16 @@ self.onmessage = (e: MessageEvent<ToWriter>) => {
     case "reopen":
       files.get(m.id)?.reopen();
       break;
+    case "tail": {
+      const path = paths.get(m.id);
+      const text = path !== undefined && isRegularFile(path) ? tailLines(path, m.lines, m.backups) : null;
+      post({ t: "tail", id: m.id, req: m.req, text });
+      break;
+    }
     case "close":
       files.get(m.id)?.close();
       files.delete(m.id);
+      paths.delete(m.id);
       break;
   }
   post({ t: "ack", id: m.id, bytes });

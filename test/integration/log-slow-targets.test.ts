@@ -163,6 +163,22 @@ describe("a console nobody reads (the daemon's stdout is a full pipe)", () => {
   });
 });
 
+/** `tend tail -f -n 100 NAME`, collecting what it prints; killed after the test. */
+function follow(dd: Daemon, name: string): { text: () => string } {
+  const p = Bun.spawn(tendArgv("-s", dd.socket, "tail", "-f", "-n", "100", name), {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "ignore",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  cleanups.push(() => void p.kill("SIGKILL"));
+  let text = "";
+  void (async () => {
+    for await (const chunk of p.stdout) text += new TextDecoder().decode(chunk);
+  })();
+  return { text: () => text };
+}
+
 // ---- a real slow disk: a FUSE filesystem whose writes sleep, and hang on request ---------
 
 const SLOW_DISK = join(ROOT, "test", "fixtures", "fs", "slow-disk.py");
@@ -211,17 +227,29 @@ describe.skipIf(!fuseReady)("a slow disk (FUSE; needs root and python3-fusepy)",
     await waitFor(() => read(join(d!.logDir, "tend.log")).match(/slowpoke: stdout log written from a separate thread from now on: a write took \d+ ms/), {
       what: "the move to a writer thread in tend.log",
     });
+    // A follower from before: it keeps getting live lines while the disk hangs, from memory.
+    const early = follow(d, "slowpoke");
+    await waitFor(() => early.text() === numbers(1, 3), { what: "the early follower's tail" });
     // The disk hangs.
     writeFileSync(hold, "");
     requestLines(join(dir, "more-slow"), 5);
+    await waitFor(() => early.text() === numbers(1, 8), { what: `lines 4-8 live; has ${JSON.stringify(early.text())}` });
+    // Reading it back now waits for the disk (on its thread, after the held writes), not the daemon.
+    const tail = d.cli("tail", "-n", "100", "slowpoke");
+    const late = follow(d, "slowpoke");
     await othersKeepGoing(d, join(dir, "more"), 20);
     expect((await d.service("slowpoke")).state).toBe("RUNNING");
     expect(read(onDisk)).toBe(numbers(1, 3));
-    // It comes back: what waited is written, in order, once.
+    expect(late.text()).toBe("");
+    // It comes back: what waited is written, in order, once, and the readers get it.
     rmSync(hold);
     await waitFor(() => read(onDisk) === numbers(1, 8), { what: "slowpoke's held lines on the disk" });
+    expect(await tail).toMatchObject({ code: 0, stdout: numbers(1, 8) });
     requestLines(join(dir, "more-slow"), 2);
     await waitFor(() => read(onDisk) === numbers(1, 10), { what: "slowpoke's later lines" });
+    // Both followers: the past, then live lines, none twice, none missing.
+    await waitFor(() => late.text() === numbers(1, 10), { what: `the late follower to have lines 1-10; has ${JSON.stringify(late.text())}` });
+    await waitFor(() => early.text() === numbers(1, 10), { what: "the early follower to have lines 1-10" });
     expect((await d.service("slowpoke")).log_errors).toEqual([]);
   });
 
