@@ -60,12 +60,7 @@ export class ConsoleOutput {
     });
     const flush = () => {
       if (bytes === 0) return;
-      const out = new Uint8Array(bytes);
-      let off = 0;
-      for (const part of lines) {
-        out.set(part, off);
-        off += part.length;
-      }
+      const out = Buffer.concat(lines, bytes);
       lines = [];
       bytes = 0;
       return target.write(out);

@@ -94,13 +94,10 @@ export class Fanout {
             held = null;
             try {
               if (first.length) controller.enqueue(first);
-              const end = waiting.at(-1) === null;
-              for (const chunk of end ? waiting.slice(0, -1) : waiting) deliver(chunk);
+              // The gap (what did not fit while held) comes after what was held, before the end.
+              for (const chunk of waiting) if (chunk !== null) deliver(chunk);
               skipped += heldSkipped;
-              if (end) {
-                if (skipped > 0) controller.enqueue(notice());
-                controller.close();
-              }
+              if (waiting.at(-1) === null) deliver(null);
             } catch {
               unsubscribe();
             }

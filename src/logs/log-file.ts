@@ -9,7 +9,7 @@
 // program blocks on its own full pipe (backpressure) and the daemon's memory stays flat.
 
 import { RotatingFile, type RotationPolicy } from "./rotating-file.ts";
-import { isRegularFile, tailLines } from "./tail.ts";
+import { readTail } from "./tail.ts";
 import { blockingDomain, ThreadTarget, type TargetEvents } from "./writer-threads.ts";
 import { isNetworkFs, mountByDev, mountByPath, mountTable } from "../sys/mounts.ts";
 
@@ -63,7 +63,7 @@ export class LogFile {
    */
   tail(lines: number, backups: number): string | null | Promise<string | null> {
     if (this.thread) return this.thread.tail(lines, backups);
-    return isRegularFile(this.path) ? tailLines(this.path, lines, backups) : null;
+    return readTail(this.path, lines, backups);
   }
 
   /** Resolves once everything written so far is in the file (at once on the fast path). */

@@ -42,6 +42,11 @@ export function isRegularFile(path: string): boolean {
   }
 }
 
+/** tailLines, or null when `path` is a device or FIFO: it has no past to read back. */
+export function readTail(path: string, lines: number, backups: number): string | null {
+  return isRegularFile(path) ? tailLines(path, lines, backups) : null;
+}
+
 /** The last `lines` lines of `path` and its rotated predecessors, oldest first. */
 export function tailLines(path: string, lines: number, backups = 10, maxBytes = 64 * 1024 * 1024): string {
   if (lines <= 0 || !isRegularFile(path)) return "";

@@ -9,16 +9,6 @@ import { dirname } from "node:path";
 import { devString } from "../sys/mounts.ts";
 import type { FromWriter, ToWriter } from "./writer-protocol.ts";
 
-/** The event-loop side of one file handled by a thread. */
-export interface WriterClient {
-  onAck(bytes: number): void;
-  onError(message: string | null): void;
-  onTail(req: number, text: string | null): void;
-  /** Ops sent and not yet acknowledged. */
-  readonly pendingOps: number;
-  readonly path: string;
-}
-
 // In the compiled binary, entry points are named by their path under src/ (build/compile.ts
 // lists this one); from source, the module sits next to this one.
 const WORKER_ENTRY = import.meta.url.startsWith("file:///$bunfs/")
@@ -27,7 +17,7 @@ const WORKER_ENTRY = import.meta.url.startsWith("file:///$bunfs/")
 
 class WriterThread {
   private readonly worker: Worker;
-  readonly clients = new Map<number, WriterClient>();
+  readonly clients = new Map<number, ThreadTarget>();
 
   constructor() {
     this.worker = new Worker(WORKER_ENTRY);
@@ -87,10 +77,11 @@ export interface TargetEvents {
  * still on its way. At most HIGH_WATER bytes wait: past that, write() returns a promise, and
  * the caller stops reading the program's pipe until it settles (backpressure).
  */
-export class ThreadTarget implements WriterClient {
+export class ThreadTarget {
   private readonly id = nextId++;
   private readonly thread: WriterThread;
   private pendingBytes = 0;
+  /** Ops sent and not yet acknowledged (drainWriters reads it). */
   pendingOps = 0;
   private roomWaiters: Array<() => void> = [];
   private flushWaiters: Array<() => void> = [];
@@ -152,6 +143,8 @@ export class ThreadTarget implements WriterClient {
     this.closed = true;
     this.send({ t: "close", id: this.id }, 0);
   }
+
+  // ---- called for the thread's messages (WriterThread) -------------------------------------
 
   onAck(bytes: number): void {
     this.pendingOps--;

@@ -4,7 +4,7 @@
 // a FIFO nobody reads) holds up only the files of this thread.
 
 import { RotatingFile } from "./rotating-file.ts";
-import { isRegularFile, tailLines } from "./tail.ts";
+import { readTail } from "./tail.ts";
 import { writeAll } from "./write-all.ts";
 import type { FromWriter, ToWriter } from "./writer-protocol.ts";
 
@@ -59,7 +59,7 @@ self.onmessage = (e: MessageEvent<ToWriter>) => {
       break;
     case "tail": {
       const path = paths.get(m.id);
-      const text = path !== undefined && isRegularFile(path) ? tailLines(path, m.lines, m.backups) : null;
+      const text = path === undefined ? null : readTail(path, m.lines, m.backups);
       post({ t: "tail", id: m.id, req: m.req, text });
       break;
     }
