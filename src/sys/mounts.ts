@@ -41,13 +41,24 @@ export function parseMountinfo(text: string): Mount[] {
   return mounts;
 }
 
-/** This process's mounts; empty when /proc cannot be read. */
-export function mountTable(mountinfo = "/proc/self/mountinfo"): Mount[] {
+const SELF = "/proc/self/mountinfo";
+/** The table read for the current synchronous burst (every program's log files at start or reload). */
+let current: Mount[] | null = null;
+
+/** This process's mounts; empty when /proc cannot be read. Read once per tick, not per file. */
+export function mountTable(mountinfo = SELF): Mount[] {
+  if (mountinfo === SELF && current) return current;
+  let mounts: Mount[];
   try {
-    return parseMountinfo(readFileSync(mountinfo, "utf8"));
+    mounts = parseMountinfo(readFileSync(mountinfo, "utf8"));
   } catch {
-    return [];
+    mounts = [];
   }
+  if (mountinfo === SELF) {
+    current = mounts;
+    queueMicrotask(() => (current = null));
+  }
+  return mounts;
 }
 
 /** The mount `path` falls under by its spelling (no filesystem access): the longest mount point, the latest mount on it. */
