@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { ActionResultDTO, DaemonDTO, ErrorDTO, ReloadPlanDTO, ServiceDTO } from "../../src/api/dto.ts";
 import { VERSION } from "../../src/version.ts";
 import { Daemon, fixture, isGone, makeTempDir, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
+import { rawConnect, statusOf } from "../helpers/raw-conn.ts";
 
 let d: Daemon | null = null;
 const dirs: string[] = [];
@@ -31,24 +32,11 @@ async function call<T>(method: string, path: string): Promise<{ status: number; 
 
 /** Send bytes as they are (no URL normalisation by a client) and return the raw response. */
 async function raw(socket: string, request: string): Promise<string> {
-  let got = "";
-  let closed = false;
-  const s = await Bun.connect({
-    unix: socket,
-    socket: {
-      data(_s, chunk) {
-        got += Buffer.from(chunk).toString("latin1");
-      },
-      close: () => void (closed = true),
-      error: () => void (closed = true),
-    },
-  });
-  s.write(request);
-  await waitFor(() => closed, { what: "the server to answer and close the connection" });
-  return got;
+  const c = await rawConnect({ unix: socket });
+  c.socket.write(request);
+  await waitFor(() => c.closed(), { what: "the server to answer and close the connection" });
+  return c.received();
 }
-
-const statusOf = (response: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0);
 
 describe("services", () => {
   test("GET /api/services lists every process with its fields; GET /api/services/{name} one", async () => {

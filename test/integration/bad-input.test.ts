@@ -5,9 +5,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Socket } from "bun";
 import type { DaemonDTO, ErrorDTO, ServiceDTO } from "../../src/api/dto.ts";
 import { Daemon, fixture, makeTempDir, startDaemon, tendArgv, waitFor } from "../helpers/daemon-harness.ts";
+import { rawConnect } from "../helpers/raw-conn.ts";
 
 let d: Daemon | null = null;
 const dirs: string[] = [];
@@ -29,27 +29,7 @@ async function expectSameDaemon(): Promise<void> {
   expect(d!.proc!.exitCode).toBeNull();
 }
 
-interface RawConn {
-  socket: Socket<undefined>;
-  received(): string;
-  closed(): boolean;
-}
-
-async function connect(path: string): Promise<RawConn> {
-  let got = "";
-  let closed = false;
-  const socket = await Bun.connect({
-    unix: path,
-    socket: {
-      data(_s, chunk) {
-        got += Buffer.from(chunk).toString("latin1");
-      },
-      close: () => void (closed = true),
-      error: () => void (closed = true),
-    },
-  });
-  return { socket, received: () => got, closed: () => closed };
-}
+const connect = (path: string) => rawConnect({ unix: path });
 
 /** Write bytes; then either close at once or wait until the server closes; return what came back. */
 async function send(bytes: string | Uint8Array, opts: { then: "close" | "await-close" }): Promise<string> {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { ServiceDTO } from "../../src/api/dto.ts";
 import type { SnapshotEventDTO, StateEventDTO } from "../../src/http/events.ts";
 import { Daemon, fixture, makeTempDir, runCli, waitFor } from "../helpers/daemon-harness.ts";
+import { rawConnect, statusOf } from "../helpers/raw-conn.ts";
 
 // The preload's 60 s ceiling, again: Bun 1.4.5 applies a preload's setDefaultTimeout to the
 // first test file only (npm test also passes --timeout; a bare `bun test FILE...` does not).
@@ -59,27 +60,13 @@ async function startWithHttp(programs: string, http = ""): Promise<Http> {
 
 /** Send bytes as they are (no client-side URL normalisation) and return the raw answer. */
 async function raw(port: number, request: string): Promise<string> {
-  let got = "";
-  let closed = false;
-  const s = await Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      data(_s, chunk) {
-        got += Buffer.from(chunk).toString("latin1");
-      },
-      close: () => void (closed = true),
-      error: () => void (closed = true),
-    },
-  });
-  s.write(request);
-  await waitFor(() => closed || /\r\n\r\n/.test(got), { what: "an answer" });
+  const c = await rawConnect({ port });
+  c.socket.write(request);
+  await waitFor(() => c.closed() || /\r\n\r\n/.test(c.received()), { what: "an answer" });
   // Let the body arrive too (answers here are small and close with Connection: close).
-  await waitFor(() => closed, { what: "the server to close the connection", timeout: 20_000 });
-  return got;
+  await waitFor(() => c.closed(), { what: "the server to close the connection", timeout: 20_000 });
+  return c.received();
 }
-
-const statusOf = (response: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0);
 
 describe("auth", () => {
   test("with no password set, one is generated into a 0600 file beside the socket, and never logged", async () => {

@@ -9,6 +9,7 @@ import type { ServiceDTO } from "../../src/api/dto.ts";
 import { TendError } from "../../src/core/errors.ts";
 import { startHttp, type HttpListener, type HttpOptions } from "../../src/http/server.ts";
 import { waitFor } from "../helpers/wait-for.ts";
+import { rawConnect } from "../helpers/raw-conn.ts";
 
 // The preload's 60 s ceiling, again: Bun 1.4.5 applies a preload's setDefaultTimeout to the
 // first test file only (npm test also passes --timeout; a bare `bun test FILE...` does not).
@@ -80,28 +81,16 @@ async function serve(options: Partial<HttpOptions> = {}): Promise<string> {
 
 /** A raw TCP exchange: write the parts (with pauses), then collect until the server closes. */
 async function rawExchange(port: number, parts: Array<string | number>, opts: { until?: (got: string) => boolean; deadline?: number } = {}) {
-  let got = "";
-  let closed = false;
-  const s = await Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      data(_s, chunk) {
-        got += Buffer.from(chunk).toString("latin1");
-      },
-      close: () => void (closed = true),
-      error: () => void (closed = true),
-    },
-  });
+  const c = await rawConnect({ port });
   for (const p of parts) {
-    if (closed) break;
+    if (c.closed()) break;
     if (typeof p === "number") await Bun.sleep(p);
-    else s.write(p);
+    else c.socket.write(p);
   }
-  await waitFor(() => closed || (opts.until?.(got) ?? false), { timeout: opts.deadline ?? 40_000, what: "the server to answer or close" });
-  const wasClosed = closed;
-  s.end();
-  return { got, closed: wasClosed };
+  await waitFor(() => c.closed() || (opts.until?.(c.received()) ?? false), { timeout: opts.deadline ?? 40_000, what: "the server to answer or close" });
+  const wasClosed = c.closed();
+  c.socket.end();
+  return { got: c.received(), closed: wasClosed };
 }
 
 describe("auth", () => {
