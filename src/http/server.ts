@@ -80,24 +80,20 @@ export function tcpFetch(backend: ApiBackend, creds: { username: string; passwor
   };
 
   return async (req: Request, peer: Peer): Promise<Response> => {
-    const key = clientKey(peer.address);
-    const header = req.headers.get("authorization");
-    if (header !== null) {
-      const admission = throttle.admit(key);
-      if ("refusedForMs" in admission) {
+    // Checked first, always: a right password is answered at once, however many wrong guesses
+    // its address made; only wrong ones are held or refused (throttle.ts says why).
+    const verdict = auth.check(req.headers.get("authorization"));
+    if (verdict === "bad") {
+      const held = throttle.failed(clientKey(peer.address));
+      if ("refusedForMs" in held) {
         const res = unauthorized();
         const retry = new Response(res.body, { status: 429, headers: res.headers });
-        retry.headers.set("retry-after", String(Math.ceil(admission.refusedForMs / 1000)));
+        retry.headers.set("retry-after", String(Math.ceil(held.refusedForMs / 1000)));
         return withHeaders(retry);
       }
-      if (admission.waitMs > 0) await Bun.sleep(admission.waitMs);
+      if (held.waitMs > 0) await Bun.sleep(held.waitMs);
     }
-    const verdict = auth.check(header);
-    if (verdict !== "ok") {
-      if (verdict === "bad") throttle.failed(key);
-      return withHeaders(unauthorized());
-    }
-    throttle.succeeded(key);
+    if (verdict !== "ok") return withHeaders(unauthorized());
 
     const refused = crossOriginReason(req);
     if (refused) return withHeaders(forbidden(refused));

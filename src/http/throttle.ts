@@ -1,8 +1,15 @@
-// Slows down password guessing, per client address: after a few wrong attempts each further
-// attempt from that address waits (doubling up to a cap) before its credentials are checked,
-// and attempts queue behind each other, so parallel guesses gain nothing. Too long a queue is
-// answered 429 at once. Memory is bounded: old entries are forgotten, and past maxEntries the
-// least recently failed address goes first.
+// Slows down password guessing, per client address, without ever slowing the owner. Every
+// attempt is checked at once (constant time, auth.ts); a right one is answered at once whatever
+// its address did before, so nobody who shares an address (a local user, everyone behind a
+// reverse proxy) can lock the owner out. Only wrong attempts are held: after a few, each wrong
+// answer waits (doubling up to a cap) and wrong answers from one address leave one delay apart,
+// so a guesser that waits for its answers gains nothing by sending them in parallel. A wrong
+// attempt that would wait longer than maxWaitMs is answered 429 at once (no pile of held
+// requests). A right password does not clear the record: the throttle costs the owner nothing,
+// and clearing it would hand a guesser on the same address a fresh set of free guesses each
+// time the owner's page polls. Memory is bounded: an address is forgotten forgetMs after its
+// last wrong attempt, and past maxEntries the least recently failed address goes first.
+// Windows are measured on the monotonic clock: a wall-clock jump neither frees nor locks.
 
 export interface ThrottleOptions {
   /** Wrong attempts allowed before any delay. */
@@ -10,11 +17,12 @@ export interface ThrottleOptions {
   /** The first delay; each further failure doubles it. */
   readonly baseMs: number;
   readonly maxDelayMs: number;
-  /** An attempt that would have to wait longer than this is refused (429). */
+  /** A wrong attempt whose answer would have to wait longer than this is refused (429). */
   readonly maxWaitMs: number;
   /** An address with no failure for this long starts afresh. */
   readonly forgetMs: number;
   readonly maxEntries: number;
+  /** Milliseconds on a monotonic clock. */
   readonly now: () => number;
 }
 
@@ -25,17 +33,18 @@ export const DEFAULT_THROTTLE: ThrottleOptions = {
   maxWaitMs: 30_000,
   forgetMs: 15 * 60_000,
   maxEntries: 4096,
-  now: Date.now,
+  now: () => performance.now(),
 };
 
 interface Entry {
   failures: number;
   lastFailure: number;
-  /** No attempt from this address is checked before this time. */
+  /** The time the last held wrong answer from this address leaves. */
   next: number;
 }
 
-export type Admission = { readonly waitMs: number } | { readonly refusedForMs: number };
+/** What to do with the answer to a wrong attempt: hold it this long, or refuse it (429) now. */
+export type Verdict = { readonly waitMs: number } | { readonly refusedForMs: number };
 
 export class AuthThrottle {
   private readonly entries = new Map<string, Entry>();
@@ -49,48 +58,37 @@ export class AuthThrottle {
     return this.entries.size;
   }
 
-  /** The delay after `failures` wrong attempts. */
+  /** The delay of a wrong attempt that follows `failures` earlier ones. */
   delayAfter(failures: number): number {
     if (failures < this.o.free) return 0;
     return Math.min(this.o.maxDelayMs, this.o.baseMs * 2 ** Math.min(30, failures - this.o.free));
   }
 
-  private entry(key: string): Entry | undefined {
+  private entry(key: string, now: number): Entry | undefined {
     const e = this.entries.get(key);
-    if (e && this.o.now() - e.lastFailure > this.o.forgetMs) {
+    if (e && now - e.lastFailure > this.o.forgetMs) {
       this.entries.delete(key);
       return undefined;
     }
     return e;
   }
 
-  /** Call before checking credentials: how long to wait first, or that the attempt is refused. */
-  admit(key: string): Admission {
-    const e = this.entry(key);
-    if (!e) return { waitMs: 0 };
+  /** Record a wrong attempt from `key` and say how long its answer waits (or that it is refused). */
+  failed(key: string): Verdict {
+    const now = this.o.now();
+    const e = this.entry(key, now) ?? { failures: 0, lastFailure: now, next: now };
     const delay = this.delayAfter(e.failures);
-    if (delay === 0) return { waitMs: 0 };
-    const now = this.o.now();
-    const at = Math.max(now, e.next);
-    if (at - now > this.o.maxWaitMs) return { refusedForMs: at - now };
-    // Reserve the slot: the next attempt queues one delay behind this one.
-    e.next = at + delay;
-    return { waitMs: at - now };
-  }
-
-  failed(key: string): void {
-    const now = this.o.now();
-    const e = this.entry(key) ?? { failures: 0, lastFailure: now, next: 0 };
     e.failures++;
     e.lastFailure = now;
-    e.next = Math.max(e.next, now + this.delayAfter(e.failures));
     // Re-insert: Map order is then least recently failed first, the eviction order.
     this.entries.delete(key);
     this.entries.set(key, e);
     while (this.entries.size > this.o.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-  }
-
-  succeeded(key: string): void {
-    this.entries.delete(key);
+    if (delay === 0) return { waitMs: 0 };
+    // Queue behind the wrong answers already held: one delay after the later of now and the last.
+    const at = Math.max(now, e.next) + delay;
+    if (at - now > this.o.maxWaitMs) return { refusedForMs: at - now };
+    e.next = at;
+    return { waitMs: at - now };
   }
 }

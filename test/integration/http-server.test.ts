@@ -150,6 +150,32 @@ describe("auth", () => {
     // The owner, from the same address, gets in once the queue has drained.
     await waitFor(async () => (await fetch(`${base}/api/daemon`, { headers: { authorization: AUTH } })).status === 200, { what: "the right password to be accepted" });
   });
+
+  test("wrong guesses never delay or refuse the right password from the same address (#11.5)", async () => {
+    // Two free guesses, then ten minutes a guess: any wrong guess past the free ones would wait
+    // far longer than its 1 s allowance, so it is refused (429) at once. Before the fix the
+    // right password from this address was refused too, for as long as the guessing went on.
+    const base = await serve({ throttle: { free: 2, baseMs: 600_000, maxDelayMs: 600_000, maxWaitMs: 1000 } });
+    const statuses: number[] = [];
+    for (let loop = 0; loop < 10; loop++) {
+      for (let i = 0; i < 3; i++) statuses.push((await fetch(`${base}/api/daemon`, { headers: { authorization: WRONG } })).status);
+      const right = await fetch(`${base}/api/daemon`, { headers: { authorization: AUTH } });
+      expect([loop, right.status]).toEqual([loop, 200]);
+      await right.body?.cancel();
+    }
+    expect(statuses.slice(0, 2)).toEqual([401, 401]);
+    expect(statuses.slice(2).every((s) => s === 429)).toBe(true);
+  });
+
+  test("after a wrong guess the right password is answered without waiting out the guess's delay", async () => {
+    // One free guess, then ten minutes a guess. Before the fix the right password, asked next,
+    // waited those ten minutes; the 30 s deadline on its answer is far below that.
+    const base = await serve({ throttle: { free: 1, baseMs: 600_000, maxDelayMs: 600_000, maxWaitMs: 3_600_000 } });
+    expect((await fetch(`${base}/api/daemon`, { headers: { authorization: WRONG } })).status).toBe(401);
+    const right = await fetch(`${base}/api/daemon`, { headers: { authorization: AUTH }, signal: AbortSignal.timeout(30_000) });
+    expect(right.status).toBe(200);
+    await right.body?.cancel();
+  });
 });
 
 describe("cross-origin requests", () => {

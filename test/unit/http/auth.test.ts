@@ -115,40 +115,47 @@ describe("AuthThrottle", () => {
     return { now: () => t, advance: (ms: number) => void (t += ms) };
   };
 
-  test("a few wrong guesses are free; then each waits longer, doubling up to the cap", () => {
+  test("a few wrong guesses are free; then each wrong answer waits longer, doubling up to the cap", () => {
     const c = clock();
     const th = new AuthThrottle({ free: 3, baseMs: 100, maxDelayMs: 1000, maxWaitMs: 60_000, now: c.now });
-    for (let i = 0; i < 3; i++) {
-      expect(th.admit("1.2.3.4")).toEqual({ waitMs: 0 });
-      th.failed("1.2.3.4");
-    }
-    // The third failure set the next allowed time 100 ms ahead.
-    expect(th.admit("1.2.3.4")).toEqual({ waitMs: 100 });
+    for (let i = 0; i < 3; i++) expect(th.failed("1.2.3.4")).toEqual({ waitMs: 0 });
+    expect(th.failed("1.2.3.4")).toEqual({ waitMs: 100 });
     c.advance(100);
-    th.failed("1.2.3.4");
+    expect(th.failed("1.2.3.4")).toEqual({ waitMs: 200 });
     expect([3, 4, 5, 6, 7, 8].map((n) => th.delayAfter(n))).toEqual([100, 200, 400, 800, 1000, 1000]);
     // Other addresses are not affected.
-    expect(th.admit("5.6.7.8")).toEqual({ waitMs: 0 });
+    expect(th.failed("5.6.7.8")).toEqual({ waitMs: 0 });
   });
 
-  test("parallel attempts queue one delay apart; too long a queue is refused", () => {
+  test("parallel wrong answers leave one delay apart; too long a queue is refused", () => {
     const c = clock();
-    const th = new AuthThrottle({ free: 0, baseMs: 1000, maxDelayMs: 1000, maxWaitMs: 2500, now: c.now });
+    const th = new AuthThrottle({ free: 1, baseMs: 1000, maxDelayMs: 1000, maxWaitMs: 2500, now: c.now });
     th.failed("a");
-    const waits = [th.admit("a"), th.admit("a"), th.admit("a"), th.admit("a")];
+    const waits = [th.failed("a"), th.failed("a"), th.failed("a"), th.failed("a")];
     expect(waits).toEqual([{ waitMs: 1000 }, { waitMs: 2000 }, { refusedForMs: 3000 }, { refusedForMs: 3000 }]);
   });
 
-  test("success forgets the address; so does time", () => {
+  test("an address is forgotten forgetMs after its last wrong attempt", () => {
     const c = clock();
-    const th = new AuthThrottle({ free: 0, baseMs: 500, forgetMs: 10_000, now: c.now });
-    th.failed("a");
-    th.succeeded("a");
-    expect(th.admit("a")).toEqual({ waitMs: 0 });
+    const th = new AuthThrottle({ free: 1, baseMs: 500, forgetMs: 10_000, now: c.now });
     th.failed("b");
     c.advance(10_001);
-    expect(th.admit("b")).toEqual({ waitMs: 0 });
-    expect(th.size).toBe(0);
+    expect(th.failed("b")).toEqual({ waitMs: 0 });
+    expect(th.size).toBe(1);
+  });
+
+  test("the default clock is monotonic", () => {
+    // A wall-clock jump must neither free a guesser nor stretch a window.
+    const th = new AuthThrottle({ free: 0, baseMs: 1000, maxDelayMs: 1000 });
+    const realNow = Date.now;
+    try {
+      th.failed("a");
+      Date.now = () => realNow() + 3_600_000;
+      const v = th.failed("a");
+      expect("waitMs" in v && v.waitMs > 1000).toBe(true);
+    } finally {
+      Date.now = realNow;
+    }
   });
 
   test("memory is bounded: past maxEntries the least recently failed address is dropped", () => {
