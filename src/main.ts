@@ -6,6 +6,8 @@ import { parseArgs, UsageError, USAGE } from "./cli/parse-args.ts";
 import { isTendError } from "./core/errors.ts";
 
 async function main(argv: string[]): Promise<number> {
+  // The daemon's user switch (src/sys/exec-as.ts): first, so it loads nothing else.
+  if (argv[0] === "__exec-as") return (await import("./sys/exec-as.ts")).execAs(argv.slice(1));
   // `run` takes the command after `--` verbatim: its options are parsed apart.
   if (argv[0] === "run") {
     const { parseRunArgs, runCommand } = await import("./daemon/run.ts");

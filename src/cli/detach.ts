@@ -5,14 +5,12 @@ import { closeSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path";
 import { Client } from "../client/client.ts";
 import { loadAnyConfig } from "../import/load.ts";
+import { selfArgv } from "../sys/self.ts";
 
 export async function detach(configFile: string, socket: string | undefined): Promise<number> {
   const cfg = loadAnyConfig(configFile); // fail here, in the foreground, on a bad config (TOML or supervisord.conf)
   const sock = socket ?? cfg.daemon.socket;
-  const self = process.execPath.endsWith("/bun") || process.execPath.endsWith("/bun.exe")
-    ? [process.execPath, process.argv[1]!]
-    : [process.execPath];
-  const args = [...self, "daemon", "-c", configFile, ...(socket ? ["-s", socket] : [])];
+  const args = [...selfArgv(), "daemon", "-c", configFile, ...(socket ? ["-s", socket] : [])];
   // The daemon outlives this command, so its stderr must not be a pipe to us (a write after we
   // exit would fail): it goes to a file in the log dir, read back here if start-up fails.
   mkdirSync(cfg.daemon.logDir, { recursive: true });

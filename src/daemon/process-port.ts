@@ -8,6 +8,7 @@ import type { ProgramConfig } from "../config/types.ts";
 import { osPipe } from "../sys/libc.ts";
 import { lookupUser, type UserEntry } from "../sys/users.ts";
 import { parseSignal, signalNumber } from "../core/signals.ts";
+import { launchFor } from "./user-launch.ts";
 
 export interface ExitInfo {
   readonly code: number | null;
@@ -139,8 +140,10 @@ export function spawnProgram(cfg: ProgramConfig, ctx: SpawnContext): ChildHandle
   const oldUmask = cfg.umask === null ? null : process.umask(cfg.umask);
   let proc: ReturnType<typeof Bun.spawn>;
   try {
-    proc = Bun.spawn([file, ...args], {
-      argv0,
+    // `user =` with supplementary groups goes through `tend __exec-as` (user-launch.ts).
+    const launch = launchFor(user, file, argv0, args);
+    proc = Bun.spawn(launch.cmd, {
+      argv0: launch.argv0,
       cwd: cfg.directory ?? undefined,
       env,
       stdin: "ignore",
@@ -148,7 +151,7 @@ export function spawnProgram(cfg: ProgramConfig, ctx: SpawnContext): ChildHandle
       stderr: errW,
       // Own session and process group: stop/kill reach the whole tree with kill(-pgid).
       detached: true,
-      ...(user ? { uid: user.uid, gid: user.gid } : {}),
+      ...(launch.uid !== undefined ? { uid: launch.uid, gid: launch.gid } : {}),
     });
   } catch (e) {
     closeSync(outR);

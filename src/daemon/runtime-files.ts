@@ -1,9 +1,10 @@
 // The daemon's files on disk: the socket (created 0600 with no window where it is wider,
 // stale ones replaced, live ones refused) and the pidfile.
 
-import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { TendError } from "../core/errors.ts";
+import { lookupGroup } from "../sys/groups.ts";
 import { lookupUser } from "../sys/users.ts";
 
 export type SocketState = "free" | "stale" | "live";
@@ -58,19 +59,6 @@ export async function listenUnix<T>(path: string, mode: number, owner: string | 
     chownSync(path, user.uid, gid);
   }
   return server;
-}
-
-function lookupGroup(spec: string): number | null {
-  if (/^\d+$/.test(spec)) return Number(spec);
-  try {
-    for (const line of readFileSync("/etc/group", "utf8").split("\n")) {
-      const f = line.split(":");
-      if (f[0] === spec && f[2] !== undefined) return Number(f[2]);
-    }
-  } catch {
-    /* no /etc/group */
-  }
-  return null;
 }
 
 export function writePidfile(path: string | null): void {
