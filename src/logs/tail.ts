@@ -1,36 +1,30 @@
-// Reads the last lines of a log, across its rotated files (NAME, NAME.1, …), for `tend tail`
-// and the API. Reads backwards in blocks so a huge log costs only what is returned.
+// Reads the last lines of a log, across its rotated files (NAME, NAME.1, …), for `tend tail`,
+// the API and the first lines of a follow. Reads backwards in blocks, so a huge log costs only
+// what is returned, and every read is bounded (TAIL_LIMITS): a line longer than maxLine
+// is cut to its last maxLine bytes behind a marker saying how much was cut, and its start is
+// looked for at most lineScan bytes back, so one 100 MB line costs a 1 MiB read, not 100 MB
+// held in memory on the event loop.
 
 import { closeSync, existsSync, fstatSync, openSync, statSync } from "node:fs";
 import { readRange } from "./file-range.ts";
 
 const BLOCK = 64 * 1024;
+const NL = 10;
 
-/** The end of a file, block by block, until it holds more than `wantNewlines` newlines. */
-function readBackwards(path: string, wantNewlines: number, maxBytes: number): { data: Uint8Array; newlines: number } {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return { data: new Uint8Array(0), newlines: 0 };
-  }
-  try {
-    const parts: Uint8Array[] = [];
-    let pos = fstatSync(fd).size;
-    let newlines = 0;
-    let total = 0;
-    while (pos > 0 && newlines <= wantNewlines && total < maxBytes) {
-      const len = Math.min(BLOCK, pos);
-      pos -= len;
-      const buf = readRange(fd, pos, len);
-      for (const b of buf) if (b === 10) newlines++;
-      parts.unshift(buf);
-      total += buf.length;
-    }
-    return { data: Buffer.concat(parts), newlines };
-  } finally {
-    closeSync(fd);
-  }
+export interface TailLimits {
+  /** The most of one line a tail returns (its last bytes, newline included); the rest is cut. */
+  readonly maxLine: number;
+  /** How far back the start of one line is looked for; past that the read ends at this line. */
+  readonly lineScan: number;
+  /** The most one tail reads in all (whole lines that do not fit are not returned). */
+  readonly maxRead: number;
+}
+
+export const TAIL_LIMITS: TailLimits = { maxLine: 64 * 1024, lineScan: 1024 * 1024, maxRead: 64 * 1024 * 1024 };
+
+/** What stands in front of a cut line: `[… N bytes cut] `, or `[… more than N bytes cut] `. */
+export function cutMarker(bytes: number, startFound: boolean): string {
+  return `[… ${startFound ? "" : "more than "}${bytes} bytes cut] `;
 }
 
 /** A device or FIFO target (/dev/stdout) has no past to read: reading it would block or steal. */
@@ -47,39 +41,102 @@ export function readTail(path: string, lines: number, backups: number): string |
   return isRegularFile(path) ? tailLines(path, lines, backups) : null;
 }
 
+/**
+ * One line being assembled backwards (its last bytes arrive first): keeps at most `max` bytes,
+ * counts the rest.
+ */
+class LineFromEnd {
+  private pieces: Uint8Array[] = [];
+  kept = 0;
+  seen = 0;
+
+  constructor(private readonly max: number) {}
+
+  prepend(piece: Uint8Array): void {
+    this.seen += piece.length;
+    const room = this.max - this.kept;
+    if (room <= 0 || piece.length === 0) return;
+    const take = piece.length > room ? piece.subarray(piece.length - room) : piece;
+    this.pieces.push(take);
+    this.kept += take.length;
+  }
+
+  /** The line as returned: its kept bytes, behind a marker when some were cut. */
+  finish(startFound: boolean): Uint8Array[] {
+    let bytes = Buffer.concat(this.pieces.reverse());
+    let cut = this.seen - this.kept;
+    if (cut === 0 && startFound) return [bytes];
+    // Start the kept part on a character, not inside one (UTF-8 continuation bytes 10xxxxxx).
+    let skip = 0;
+    while (skip < 3 && skip < bytes.length && (bytes[skip]! & 0xc0) === 0x80) skip++;
+    bytes = bytes.subarray(skip);
+    cut += skip;
+    return [Buffer.from(cutMarker(cut, startFound)), bytes];
+  }
+}
+
 /** The last `lines` lines of `path` and its rotated predecessors, oldest first. */
-export function tailLines(path: string, lines: number, backups = 10, maxBytes = 64 * 1024 * 1024): string {
+export function tailLines(path: string, lines: number, backups = 10, limits: TailLimits = TAIL_LIMITS): string {
   if (lines <= 0 || !isRegularFile(path)) return "";
-  const chunks: Uint8Array[] = [];
-  let have = 0;
-  let budget = maxBytes;
-  let capped = false;
   const files = [path];
   for (let i = 1; i <= backups; i++) files.push(`${path}.${i}`);
-  for (const file of files) {
+  /** Whole lines found so far, newest first, each as its parts. */
+  const found: Uint8Array[][] = [];
+  let line = new LineFromEnd(limits.maxLine);
+  let read = 0;
+  // Set when the read ends inside a line (a budget spent): that line's start is unknown.
+  let stopped = false;
+
+  /** A newline (or the start of the oldest file) ends the line being assembled. */
+  const endLine = (): boolean => {
+    // Nothing after the last newline of the file is no line at all.
+    if (line.seen > 0) found.push(line.finish(true));
+    line = new LineFromEnd(limits.maxLine);
+    return found.length >= lines;
+  };
+
+  let complete = false;
+  files: for (const file of files) {
     if (file !== path && !existsSync(file)) break;
-    // Older files need only the newlines the newer ones did not supply.
-    const { data, newlines } = readBackwards(file, lines - have, budget);
-    chunks.unshift(data);
-    budget -= data.length;
-    have += newlines;
-    if (have > lines) break;
-    // Out of budget inside this file: an older file's end must not be spliced on.
-    if (budget <= 0) {
-      capped = true;
+    let fd: number;
+    try {
+      fd = openSync(file, "r");
+    } catch {
       break;
     }
+    try {
+      let pos = fstatSync(fd).size;
+      while (pos > 0) {
+        const len = Math.min(BLOCK, pos, limits.maxRead - read, limits.lineScan - line.seen);
+        if (len <= 0) {
+          stopped = true;
+          break files;
+        }
+        pos -= len;
+        const buf = readRange(fd, pos, len);
+        read += buf.length;
+        // Split the block at its newlines, from its end: each newline ends the line after it
+        // and is the last byte of the line before it.
+        let end = buf.length;
+        for (let nl = buf.lastIndexOf(NL, end - 1); nl >= 0; nl = end > 0 ? buf.lastIndexOf(NL, end - 1) : -1) {
+          line.prepend(buf.subarray(nl + 1, end));
+          if (endLine()) {
+            complete = true;
+            break files;
+          }
+          end = nl;
+          line.prepend(buf.subarray(nl, nl + 1));
+        }
+        line.prepend(buf.subarray(0, end));
+      }
+    } finally {
+      closeSync(fd);
+    }
   }
-  if (capped && have <= lines) {
-    // The first line read is probably cut: start at the next whole one.
-    const joined = Buffer.concat(chunks);
-    const nl = joined.indexOf(10);
-    chunks.splice(0, chunks.length, joined.subarray(nl + 1));
-  }
-  let text = Buffer.concat(chunks).toString("utf8");
-  const endsWithNewline = text.endsWith("\n");
-  const all = (endsWithNewline ? text.slice(0, -1) : text).split("\n");
-  if (text === "") return "";
-  text = all.slice(-lines).join("\n");
-  return endsWithNewline ? `${text}\n` : text;
+  // Out of files: what is left started at the beginning of the oldest one.
+  if (!complete && !stopped) endLine();
+  // A budget ran out inside a line. Shown, cut, when it is already longer than maxLine (one
+  // huge line is still an answer); otherwise left out: it is probably whole, just too far back.
+  if (stopped && line.seen > limits.maxLine) found.push(line.finish(false));
+  return Buffer.concat(found.slice(0, lines).reverse().flat()).toString("utf8");
 }

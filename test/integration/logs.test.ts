@@ -5,6 +5,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { closeSync, existsSync, lstatSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { osPipe } from "../../src/sys/libc.ts";
+import { cutMarker, TAIL_LIMITS } from "../../src/logs/tail.ts";
 import { Daemon, fixture, makeTempDir, startDaemon, tendArgv, waitFor } from "../helpers/daemon-harness.ts";
 
 let d: Daemon | null = null;
@@ -284,6 +285,34 @@ describe("tail", () => {
     expect(r.code).toBe(0);
     expect(r.stdout.endsWith(line(1_050_000))).toBe(true);
     expect(r.stdout === Array.from({ length: 1_000_000 }, (_, i) => line(50_001 + i)).join("")).toBe(true);
+  });
+});
+
+describe("tail of one huge line (#11.6)", () => {
+  test("tail -n 1 of a log holding one 100 MB line: its last 64 KiB behind a cut marker, from tend tail, the API and a follow", async () => {
+    // Before: 64 MiB read on the event loop and sent back. Now 1 MiB is looked at.
+    const SIZE = 100 * MB;
+    d = await startDaemon(
+      `[program.huge]\ncommand = ["${fixture("long-line.sh")}", "${SIZE}"]\nstartsecs = 0\nautorestart = false\n` + `stdout_logfile_maxbytes = 0\n`,
+    );
+    await d.waitState("huge", "EXITED", 60_000);
+    await waitFor(async () => ((await d!.service("huge")).bytes_logged === SIZE ? true : null), { timeout: 60_000, what: "all 100 MB logged" });
+    const expected = cutMarker(TAIL_LIMITS.lineScan - TAIL_LIMITS.maxLine, false) + "x".repeat(TAIL_LIMITS.maxLine);
+    const cli = await d.cli("tail", "-n", "1", "huge");
+    expect(cli.code).toBe(0);
+    expect(cli.stdout.length).toBe(expected.length);
+    expect(cli.stdout === expected).toBe(true);
+    const api = await (await d.api("GET", "/api/services/huge/log?stream=stdout&lines=1")).text();
+    expect(api === expected).toBe(true);
+    // A follow starts with the same tail.
+    const res = await d.api("GET", "/api/services/huge/log/follow?stream=stdout&lines=1");
+    const got = new Collector(res.body!);
+    try {
+      await waitFor(() => (got.text.length >= expected.length ? true : null), { what: "the whole tail" });
+      expect(got.text === expected).toBe(true);
+    } finally {
+      await res.body!.cancel().catch(() => {});
+    }
   });
 });
 
