@@ -25,6 +25,7 @@ import { notifyStopping } from "./sd-notify.ts";
 import { ProgramOutput } from "./program-output.ts";
 import { descendants } from "./reaper.ts";
 import { planReload } from "./reload-plan.ts";
+import type { RunningFile } from "./running-file.ts";
 import { serviceView } from "./service-view.ts";
 import { withPrograms } from "../xmlrpc/config-ops.ts";
 import { Supervisor, type ProcessRecord } from "./supervisor.ts";
@@ -61,6 +62,8 @@ export class App implements ApiBackend {
   readonly startedAt = Date.now();
   /** Prefixes line up on the longest program name. */
   private readonly console = new ConsoleOutput(() => Math.max(0, ...this.config.programs.map((p) => p.name.length)));
+  /** Where every child is recorded for the next daemon, should this one be killed (`tend daemon` only). */
+  running: RunningFile | null = null;
   private reloading: Promise<unknown> = Promise.resolve();
   private shutdownPromise: Promise<void> | null = null;
 
@@ -70,7 +73,15 @@ export class App implements ApiBackend {
     private readonly onShutdownComplete: (exitCode: number) => Promise<void>,
   ) {
     this.sup = new Supervisor(config.programs, {
-      port: { spawn: spawnProgram, signal: signalProcess, groupAlive },
+      port: {
+        spawn: (cfg, ctx) => {
+          const child = spawnProgram(cfg, ctx);
+          this.running?.add(cfg, child);
+          return child;
+        },
+        signal: signalProcess,
+        groupAlive,
+      },
       clock: realClock,
       bus: this.bus,
       log: logger,

@@ -15,6 +15,8 @@ import { isTendError } from "../core/errors.ts";
 import { App } from "./app.ts";
 import { DaemonLog, logsToStderr } from "./daemon-log.ts";
 import { installReaper, reapOrphans } from "./reaper.ts";
+import { takeOverRunningFile } from "./leftovers.ts";
+import { runningFilePath } from "./running-file.ts";
 import { listenUnix, removeFile, writePidfile } from "./runtime-files.ts";
 import { claimNotifySocket, notifyReady } from "./sd-notify.ts";
 import { isRunningState } from "../core/states.ts";
@@ -46,7 +48,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   if (opts.socket) config = { ...config, daemon: { ...config.daemon, socket: opts.socket } };
   const log = new DaemonLog(config.daemon.loglevel, logsToStderr());
   log.setFile(join(config.daemon.logDir, "tend.log"));
-  return supervise(config, log, { serve: true, reload: true, started: (app) => app.autostart() });
+  return supervise(config, log, { serve: true, reload: true, runningFile: true, started: (app) => app.autostart() });
 }
 
 export interface SuperviseOptions {
@@ -54,6 +56,12 @@ export interface SuperviseOptions {
   readonly serve: boolean;
   /** SIGHUP re-reads the config file. */
   readonly reload: boolean;
+  /**
+   * Record every child in the running file, and first stop what a previous daemon left there
+   * (leftovers.ts). `tend run` does not: it has no config of its own to name the file after,
+   * and as a container's PID 1 its programs end with it.
+   */
+  readonly runningFile?: boolean;
   /** Called once the API is up: start programs, attach controllers. */
   readonly started: (app: App) => void;
 }
@@ -77,6 +85,7 @@ export async function supervise(config: Config, log: DaemonLog, opts: SuperviseO
     void http?.stop(true);
     if (server) removeFile(app.config.daemon.socket);
     removeFile(app.config.daemon.pidfile);
+    app.running?.close();
     // Log files on writer threads (a slow disk, /dev/stdout, a FIFO) get what they were
     // given before the process ends; a target that stopped accepting writes is named.
     const behind = await drainWriters(DRAIN_MS);
@@ -134,6 +143,12 @@ export async function supervise(config: Config, log: DaemonLog, opts: SuperviseO
   });
 
   log.info(`tend started with pid ${process.pid}, config ${config.file}${opts.serve ? `, socket ${config.daemon.socket}` : ""}`);
+  // What a SIGKILLed daemon left running is stopped before anything starts (port-bound
+  // programs would fail beside it, the rest would run twice).
+  if (opts.runningFile) {
+    await takeOverRunningFile(runningFilePath(config.daemon.logDir, config.daemon.socket), log, (file) => (app.running = file));
+  }
+  if (app.sup.shuttingDown) return exited;
   opts.started(app);
   void readyWhenStarted(app);
   // Orphans may predate our handler (PID 1 in a container started by a shell script).

@@ -82,5 +82,5 @@ export async function runSupervisordDaemon(opts: { configFile: string; socket?: 
   log.info(`${config.file}: supervisord config, converted (see \`tend import\`)`);
   for (const w of conversion.warnings) log.warn(w);
   for (const d of conversion.dropped) log.warn(formatDropped(d));
-  return supervise(config, log, { serve: true, reload: true, started: (app) => app.autostart() });
+  return supervise(config, log, { serve: true, reload: true, runningFile: true, started: (app) => app.autostart() });
 }

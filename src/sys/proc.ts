@@ -1,20 +1,28 @@
-// What /proc says about a process: its state letter and parent. The command name in
-// /proc/PID/stat may hold spaces and parentheses, so fields are read after the last ")".
+// What /proc says about a process: its state letter, parent, process group and start time.
+// The command name in /proc/PID/stat may hold spaces and parentheses, so fields are read
+// after the last ")".
 
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 
 export interface ProcStat {
   /** R, S, D, Z, T … */
   readonly state: string;
   readonly ppid: number;
+  readonly pgrp: number;
+  /**
+   * Field 22, clock ticks after boot: with the pid, names one process for the life of the
+   * machine (a recycled pid starts later).
+   */
+  readonly startTime: number;
 }
 
 /** null when the process is gone (or /proc cannot be read). */
 export function procStat(pid: number | string): ProcStat | null {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // rest[0] is field 3 (state), so field N is rest[N - 3].
     const rest = s.slice(s.lastIndexOf(")") + 2).split(" ");
-    return { state: rest[0] ?? "", ppid: Number(rest[1]) };
+    return { state: rest[0] ?? "", ppid: Number(rest[1]), pgrp: Number(rest[2]), startTime: Number(rest[19]) };
   } catch {
     return null;
   }
@@ -24,4 +32,25 @@ export function procStat(pid: number | string): ProcStat | null {
 export function isLive(pid: number): boolean {
   const st = procStat(pid);
   return st !== null && st.state !== "Z";
+}
+
+/** Process groups with at least one live (non-zombie) member, among `pgids`. */
+export function liveGroups(pgids: ReadonlySet<number>): Set<number> {
+  const live = new Set<number>();
+  if (pgids.size === 0) return live;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const st = procStat(entry);
+    if (st && st.state !== "Z" && pgids.has(st.pgrp)) live.add(st.pgrp);
+  }
+  return live;
+}
+
+/** This boot's id: a start time is only meaningful within the boot it was read in. */
+export function bootId(): string | null {
+  try {
+    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+  } catch {
+    return null;
+  }
 }
