@@ -65,6 +65,8 @@ export class App implements ApiBackend {
   /** Where every child is recorded for the next daemon, should this one be killed (`tend daemon` only). */
   running: RunningFile | null = null;
   private reloading: Promise<unknown> = Promise.resolve();
+  /** Starts asked for (API, reload) wait for this: what a previous daemon left must be gone first. */
+  private booting: Promise<unknown> = Promise.resolve();
   private shutdownPromise: Promise<void> | null = null;
 
   constructor(
@@ -119,6 +121,12 @@ export class App implements ApiBackend {
     return out;
   }
 
+  /** Hold start, restart and reload until `done` settles (src/daemon/leftovers.ts). */
+  holdStartsUntil(done: Promise<unknown>): void {
+    this.booting = done;
+    this.reloading = this.reloading.then(() => done);
+  }
+
   /** Start every autostart program, in priority order (supervisord: spawned in order, not awaited). */
   autostart(): void {
     for (const rec of this.sup.ordered()) if (rec.config.autostart) this.sup.dispatch(rec.name, { kind: "start" });
@@ -141,7 +149,7 @@ export class App implements ApiBackend {
   }
 
   start(name: string, wait: boolean): Promise<ActionResult[]> {
-    return this.control.start(name, wait);
+    return this.booting.then(() => this.control.start(name, wait));
   }
 
   stop(name: string, wait: boolean): Promise<ActionResult[]> {
@@ -149,7 +157,7 @@ export class App implements ApiBackend {
   }
 
   restart(name: string): Promise<ActionResult[]> {
-    return this.control.restart(name);
+    return this.booting.then(() => this.control.restart(name));
   }
 
   signal(name: string, sig: string): ActionResult[] {

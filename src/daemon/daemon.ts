@@ -94,6 +94,10 @@ export async function supervise(config: Config, log: DaemonLog, opts: SuperviseO
     resolveExit(code);
   });
 
+  // Until what a previous daemon left is stopped, starts asked for through the API wait.
+  let tookOver = () => {};
+  if (opts.runningFile) app.holdStartsUntil(new Promise<void>((r) => (tookOver = r)));
+
   if (opts.serve) {
     server = await listenUnix(config.daemon.socket, config.daemon.socketMode, config.daemon.socketOwner, () =>
       // node:http, not Bun.serve: supervisorctl's tail -f (src/http/node-adapter.ts says why).
@@ -146,7 +150,13 @@ export async function supervise(config: Config, log: DaemonLog, opts: SuperviseO
   // What a SIGKILLed daemon left running is stopped before anything starts (port-bound
   // programs would fail beside it, the rest would run twice).
   if (opts.runningFile) {
-    await takeOverRunningFile(runningFilePath(config.daemon.logDir, config.daemon.socket), log, (file) => (app.running = file));
+    try {
+      await takeOverRunningFile(runningFilePath(config.daemon.logDir, config.daemon.socket), log, (file) => (app.running = file));
+    } catch (e) {
+      log.error(`could not stop what a previous tend left running: ${(e as Error).message}`);
+    } finally {
+      tookOver();
+    }
   }
   if (app.sup.shuttingDown) return exited;
   opts.started(app);

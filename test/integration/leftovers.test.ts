@@ -47,7 +47,7 @@ function processesRunning(...argv: string[]): number[] {
 
 describe("leftovers of a SIGKILLed daemon", () => {
   test.if(Bun.which("flock") !== null)(
-    "are stopped before the new daemon starts anything: one process per program after, each named in tend.log",
+    "are stopped before the new daemon starts anything (autostart or asked for): one process per program after, each named in tend.log",
     async () => {
       const dir = makeTempDir();
       const tag = `m${process.pid}${Date.now()}`;
@@ -59,8 +59,9 @@ describe("leftovers of a SIGKILLed daemon", () => {
         `[program.web]\ncommand = ["flock", "-n", "${join(dir, "web.lock")}", "sleep", "${sleepSecs}"]\n` +
         `startsecs = 1\nstartretries = 0\n` +
         `[program.stubborn]\ncommand = ["flock", "-n", "${join(dir, "stub.lock")}", "${fixture("ignores-sigterm.sh")}", "${tag}-stub"]\n` +
-        `startsecs = 1\nstartretries = 0\nstopwaitsecs = 1\n`;
+        `startsecs = 1\nstartretries = 0\nstopwaitsecs = 1\nautostart = false\n`;
       d = await new Daemon(dir, toml).start();
+      expect((await d.cli("start", "stubborn")).code).toBe(0);
       const [web, stub] = await Promise.all([d.waitState("web", "RUNNING"), d.waitState("stubborn", "RUNNING")]);
       const oldWeb = web.pid!;
       const oldStub = stub.pid!;
@@ -82,6 +83,10 @@ describe("leftovers of a SIGKILLed daemon", () => {
       expect(processesRunning("/bin/sh", fixture("ignores-sigterm.sh"), `${tag}-stub`).length).toBe(1);
 
       await d.start();
+      // Asked for while the old one (it ignores SIGTERM) is still being stopped: waits for it.
+      const startStub = await d.cli("start", "stubborn");
+      expect(startStub.stderr).toBe("");
+      expect(startStub.code).toBe(0);
       const [web2, stub2] = await Promise.all([d.waitState("web", "RUNNING"), d.waitState("stubborn", "RUNNING")]);
       started.push(web2.pid!, stub2.pid!);
       expect(web2.pid).not.toBe(oldWeb);
