@@ -2,11 +2,14 @@
 // A target that cannot be rotated (/dev/stdout, a FIFO, a tty) is written as a stream.
 // Writes are synchronous appends; a failed write (disk full, directory deleted, no
 // permission) is reported to `onError` and never thrown, so a logging fault can never take
-// a program down; the next write tries again and reports recovery.
+// a program down; the next write tries again and reports recovery. What a failure drops is
+// marked where it was dropped: the first write that works again first ends the line the
+// failure cut (a newline) and writes `[tend: N bytes dropped: REASON]` on a line of its own,
+// so every byte a program wrote is either in the log or counted in a marker.
 
 import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import { writeAll } from "./write-all.ts";
+import { writeAll, type WriteProgress } from "./write-all.ts";
 
 export interface RotationPolicy {
   /** Rotate once the file reaches this many bytes; 0 = never rotate. */
@@ -21,6 +24,14 @@ export interface OpenState {
   readonly size: number;
   readonly stream: boolean;
   readonly failing: string | null;
+  readonly gap: number;
+  readonly gapReasons: readonly string[];
+  readonly lineOpen: boolean;
+}
+
+/** The line that stands where output was dropped (README, "Faults never stop a program"). */
+export function gapMarker(bytes: number, reasons: readonly string[]): string {
+  return `[tend: ${bytes} bytes dropped: ${reasons.join(", ")}]\n`;
 }
 
 export class RotatingFile {
@@ -29,6 +40,11 @@ export class RotatingFile {
   /** Not a regular file: never rotated, never checked for deletion. */
   private stream = false;
   private lastError: string | null = null;
+  /** Bytes lost to write errors and not yet marked in the file, and why (each reason once). */
+  private gap = 0;
+  private gapReasons: string[] = [];
+  /** The last byte that reached the target was not a newline: a marker must start a line. */
+  private lineOpen = false;
 
   constructor(
     readonly path: string,
@@ -41,15 +57,37 @@ export class RotatingFile {
     return this.stream;
   }
 
-  /** Bytes lost to write errors since the last successful write. */
-  dropped = 0;
-
   write(chunk: Uint8Array): void {
+    const progress: WriteProgress = { written: 0 };
     try {
       // A log directory or file deleted under us: writes would vanish into the unlinked
       // inode. Notice it and recreate the file where people will look for it.
-      if (this.fd !== null && !this.stream && fstatSync(this.fd).nlink === 0) this.close();
+      if (this.fd !== null && !this.stream && fstatSync(this.fd).nlink === 0) this.closeFd();
       if (this.fd === null) this.open();
+      if (this.gap > 0) this.markGap();
+      this.append(chunk, progress);
+      this.clearError();
+    } catch (e) {
+      // What went out before the failure (a disk filling up part way through) is in the file.
+      this.gap += chunk.length - progress.written;
+      const reason = reasonOf(e);
+      if (!this.gapReasons.includes(reason)) this.gapReasons.push(reason);
+      this.fail(e);
+    }
+  }
+
+  /** The marker for what was dropped, on a line of its own; throws (and keeps the gap) if it cannot. */
+  private markGap(): void {
+    // A new (empty) file starts a line anyway.
+    const cut = this.lineOpen && (this.stream || this.size > 0);
+    this.append(Buffer.from(`${cut ? "\n" : ""}${gapMarker(this.gap, this.gapReasons)}`), { written: 0 });
+    this.gap = 0;
+    this.gapReasons = [];
+  }
+
+  /** Append `chunk` across rotations; `progress` counts what went out, also if it then fails. */
+  private append(chunk: Uint8Array, progress: WriteProgress): void {
+    try {
       const max = this.stream ? 0 : this.policy.maxBytes;
       let off = 0;
       // A file already full when opened (left by an earlier run) rotates before it grows.
@@ -64,16 +102,14 @@ export class RotatingFile {
           const nl = chunk.lastIndexOf(10, off + room - 1);
           end = nl >= off ? nl + 1 : off + room;
         }
-        const n = writeAll(this.fd!, chunk, off, end);
+        const n = writeAll(this.fd!, chunk, off, end, progress);
         off += n;
         this.size += n;
         if (max > 0 && this.size >= max) this.rotate();
         else if (max > 0 && off < chunk.length) this.rotate();
       }
-      this.clearError();
-    } catch (e) {
-      this.dropped += chunk.length;
-      this.fail(e);
+    } finally {
+      if (progress.written > 0) this.lineOpen = chunk[progress.written - 1] !== 10;
     }
   }
 
@@ -83,7 +119,15 @@ export class RotatingFile {
    * file goes on exactly where it was, even if it was moved aside since it was opened.
    */
   handOff(): OpenState {
-    const state: OpenState = { fd: this.fd, size: this.size, stream: this.stream, failing: this.lastError };
+    const state: OpenState = {
+      fd: this.fd,
+      size: this.size,
+      stream: this.stream,
+      failing: this.lastError,
+      gap: this.gap,
+      gapReasons: this.gapReasons,
+      lineOpen: this.lineOpen,
+    };
     this.fd = null;
     return state;
   }
@@ -93,14 +137,30 @@ export class RotatingFile {
     this.size = state.size;
     this.stream = state.stream;
     this.lastError = state.failing;
+    this.gap = state.gap;
+    this.gapReasons = [...state.gapReasons];
+    this.lineOpen = state.lineOpen;
   }
 
   /** Close and reopen on the next write (external logrotate, SIGUSR2). */
   reopen(): void {
-    this.close();
+    this.closeFd();
   }
 
+  /** Close the file; output dropped since the last write that worked is marked first, if it can be. */
   close(): void {
+    if (this.gap > 0) {
+      try {
+        if (this.fd === null) this.open();
+        this.markGap();
+      } catch {
+        /* still failing: nothing more to be done for it */
+      }
+    }
+    this.closeFd();
+  }
+
+  private closeFd(): void {
     if (this.fd !== null) {
       try {
         closeSync(this.fd);
@@ -126,7 +186,7 @@ export class RotatingFile {
   }
 
   private rotate(): void {
-    this.close();
+    this.closeFd();
     const { backups } = this.policy;
     if (backups === 0) {
       rmSync(this.path, { force: true });
@@ -142,10 +202,9 @@ export class RotatingFile {
   }
 
   private fail(e: unknown): void {
-    const code = (e as NodeJS.ErrnoException).code;
-    const msg = `${this.path}: ${code ? `${code} (${describeErrno(code)})` : (e as Error).message}`;
+    const msg = `${this.path}: ${reasonOf(e)}`;
     // Drop the fd so the next write reopens (recreating a deleted directory).
-    this.close();
+    this.closeFd();
     if (msg !== this.lastError) {
       this.lastError = msg;
       this.onError(msg);
@@ -155,10 +214,15 @@ export class RotatingFile {
   private clearError(): void {
     if (this.lastError !== null) {
       this.lastError = null;
-      this.dropped = 0;
       this.onError(null);
     }
   }
+}
+
+/** Why a write failed, as a marker says it: "ENOSPC (disk full)". */
+function reasonOf(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code ? `${code} (${describeErrno(code)})` : (e as Error).message;
 }
 
 function describeErrno(code: string): string {

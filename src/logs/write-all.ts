@@ -5,13 +5,23 @@
 
 import { writeSync } from "node:fs";
 
-/** Write chunk[off, end) to `fd`, waiting while it is full; returns the bytes written. */
-export function writeAll(fd: number, chunk: Uint8Array, off = 0, end = chunk.length): number {
+/** What a writeAll got out, also when it then failed part way (a disk that filled up). */
+export interface WriteProgress {
+  written: number;
+}
+
+/**
+ * Write chunk[off, end) to `fd`, waiting while it is full; returns the bytes written. A write
+ * that fails throws, after adding what went out before the failure to `progress`.
+ */
+export function writeAll(fd: number, chunk: Uint8Array, off = 0, end = chunk.length, progress?: WriteProgress): number {
   let pause = 1;
   const start = off;
   while (off < end) {
     try {
-      off += writeSync(fd, chunk, off, end - off);
+      const n = writeSync(fd, chunk, off, end - off);
+      off += n;
+      if (progress) progress.written += n;
       pause = 1;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;

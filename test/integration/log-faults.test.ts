@@ -46,6 +46,36 @@ function canMountTmpfs(): boolean {
   }
 }
 
+/**
+ * Explains `log` as `program` (what the program wrote) with gaps: each gap marker stands for
+ * exactly the bytes it counts, and a newline before a marker may be tend's (ending a cut
+ * line). Returns the gaps, or null when some byte is neither in the log nor counted.
+ */
+function accountFor(log: string, program: string): Array<{ bytes: number; reason: string; ended: boolean }> | null {
+  const marker = /\[tend: (\d+) bytes dropped: ([^\]\n]*)\]\n/g;
+  const segments: string[] = [];
+  const gaps: Array<{ bytes: number; reason: string; ended: boolean }> = [];
+  let at = 0;
+  for (let m = marker.exec(log); m; m = marker.exec(log)) {
+    segments.push(log.slice(at, m.index));
+    gaps.push({ bytes: Number(m[1]), reason: m[2]!, ended: false });
+    at = m.index + m[0].length;
+  }
+  segments.push(log.slice(at));
+  const fits = (i: number, pos: number): boolean => {
+    const seg = segments[i]!;
+    const options = i < gaps.length && seg.endsWith("\n") ? [seg, seg.slice(0, -1)] : [seg];
+    return options.some((o) => {
+      if (!program.startsWith(o, pos)) return false;
+      if (i === gaps.length) return pos + o.length === program.length;
+      // `ended`: the newline before this marker was tend's, ending a line the failure cut.
+      gaps[i]!.ended = o !== seg;
+      return fits(i + 1, pos + o.length + gaps[i]!.bytes);
+    });
+  };
+  return fits(0, 0) ? gaps : null;
+}
+
 /** The daemon's resident memory in bytes (VmRSS), or its peak so far (VmHWM). */
 function memory(pid: number, field: "VmRSS" | "VmHWM"): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -118,8 +148,50 @@ describe("faults never stop a program", () => {
       await waitFor(() => (/^tick \d+$/m.test(read(path)) ? true : null), { timeout: 20_000, what: "ticks in a fresh file" });
       s = await d.waitState("filler", "RUNNING", 15_000, (x) => x.log_errors.length === 0);
       expect(s.pid).toBe(first.pid);
-      expect(read(path)).toMatch(/^(tick \d+\n)+$/);
+      // The fresh file starts with the count of what the full disk dropped (#11.11).
+      expect(read(path)).toMatch(/^\[tend: \d+ bytes dropped: ENOSPC \(disk full\)\]\n(tick \d+\n)+$/);
       await waitFor(() => (d!.log("tend.log").includes("filler: stdout log writable again") ? true : null), { what: "recovery in tend.log" });
+    } finally {
+      await d?.stop();
+      if (Bun.spawnSync(["umount", mnt], { stdout: "ignore", stderr: "ignore" }).exitCode !== 0) {
+        Bun.spawnSync(["umount", "-l", mnt], { stdout: "ignore", stderr: "ignore" });
+      }
+      rmSync(mnt, { recursive: true, force: true });
+    }
+  });
+
+  test.skipIf(!canMountTmpfs())("disk full, then room again (#11.11): the cut line is ended, a marker counts what was dropped, every byte is accounted for", async () => {
+    // 128 KiB of tmpfs, 64 KiB of it taken by ballast: the log gets about 64 KiB of the ~169 KB
+    // the program prints. Removing the ballast gives the room back without touching the log.
+    const mnt = makeTempDir("tend-full-");
+    const mounted = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", mnt], { stderr: "pipe" });
+    expect(mounted.exitCode).toBe(0);
+    try {
+      writeFileSync(join(mnt, "ballast"), Buffer.alloc(64 * 1024, "b"));
+      const path = join(mnt, "count.out.log");
+      d = await startDaemon(
+        `[program.count]\ncommand = ["${fixture("numbered-lines.sh")}", "0", "more"]\nstartsecs = 0\n` +
+          `stdout_logfile = "${path}"\nstdout_logfile_maxbytes = 0\n`,
+      );
+      await d.waitState("count", "RUNNING");
+      const req = join(d.dir, "more");
+      requestLines(req, 30_000);
+      const first = numbers(1, 30_000);
+      await waitFor(async () => ((await d!.service("count")).bytes_logged === first.length ? true : null), { timeout: 30_000, what: "all 30000 lines read" });
+      expect((await d.service("count")).log_errors.join("\n")).toMatch(/ENOSPC/);
+      rmSync(join(mnt, "ballast"));
+      requestLines(req, 10);
+      await waitFor(() => (read(path).endsWith("\n30010\n") ? true : null), { timeout: 20_000, what: "lines after the room came back" });
+      await d.waitState("count", "RUNNING", 15_000, (x) => x.log_errors.length === 0);
+      const log = read(path);
+      const gaps = accountFor(log, numbers(1, 30_010));
+      expect(gaps).not.toBeNull();
+      expect(gaps!.length).toBeGreaterThan(0);
+      for (const g of gaps!) expect(g.reason).toBe("ENOSPC (disk full)");
+      // The disk filled inside a line (tmpfs fills by pages, not at a newline): tend ended it.
+      expect(gaps!.some((g) => g.ended)).toBe(true);
+      // Markers stand on lines of their own.
+      for (const line of log.split("\n")) expect(/^(\d+|\[tend: \d+ bytes dropped: [^\]]+\]|)$/.test(line) ? "" : line).toBe("");
     } finally {
       await d?.stop();
       if (Bun.spawnSync(["umount", mnt], { stdout: "ignore", stderr: "ignore" }).exitCode !== 0) {
