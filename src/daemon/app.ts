@@ -90,7 +90,7 @@ export class App implements ApiBackend {
       spawnContext: { baseEnv: process.env, serverUrl: `unix://${config.daemon.socket}` },
       makeOutput: (cfg) => this.makeOutput(cfg),
     });
-    this.control = new Control(this.sup, this.bus);
+    this.control = new Control(this.sup, this.bus, () => this.reloading);
     this.bus.subscribe((c) => this.watchCritical(c));
   }
 
@@ -236,6 +236,9 @@ export class App implements ApiBackend {
 
   /** supervisord's addProcessGroup: run these programs too (autostart ones start now). */
   addPrograms(programs: readonly ProgramConfig[]): void {
+    this.assertNoReloadApplying();
+    const taken = programs.filter((cfg) => this.sup.records.has(cfg.name)).map((cfg) => cfg.name);
+    if (taken.length) throw new TendError("FAILED", `already in the process table: ${taken.join(", ")}`);
     const fresh = programs.map((cfg) => this.sup.add(cfg));
     this.config = withPrograms(this.config, [...this.config.programs, ...programs]);
     for (const rec of this.sup.ordered()) if (fresh.includes(rec) && rec.config.autostart) this.sup.dispatch(rec.name, { kind: "start" });
@@ -243,12 +246,25 @@ export class App implements ApiBackend {
 
   /** supervisord's removeProcessGroup: forget stopped programs. */
   removePrograms(names: readonly string[]): void {
+    this.assertNoReloadApplying();
     const gone = new Set(names.filter((n) => { const r = this.sup.records.get(n); return r !== undefined && isStoppedState(r.snapshot.state); }));
     for (const n of gone) this.sup.remove(n);
     this.config = withPrograms(this.config, this.config.programs.filter((p) => !gone.has(p.name)));
   }
 
   // ---- reload ------------------------------------------------------------------------------
+
+  /** True from the moment a reload retires records until it has put their replacements in. */
+  private applyingReload = false;
+
+  /**
+   * addProcessGroup/removeProcessGroup change the table by name; between a reload's decision
+   * and its end they would change it under the reload's plan. Refused, as supervisord refuses
+   * what it cannot do now; a retry after the reload works.
+   */
+  private assertNoReloadApplying(): void {
+    if (this.applyingReload) throw new TendError("FAILED", "a reload is being applied; try again when it is done");
+  }
 
   /** Re-read the config file and apply the per-program diff. One reload at a time. */
   reload(dryRun: boolean): Promise<ReloadPlanDTO> {
@@ -284,20 +300,29 @@ export class App implements ApiBackend {
     for (const name of retuned) this.sup.records.get(name)!.config = byName.get(name)!;
 
     const going = [...plan.removed, ...plan.changed].map((n) => this.sup.records.get(n)!);
-    await this.control.stopOrdered(going.filter((r) => !isStoppedState(r.snapshot.state)));
+    // Decided: from here on nothing can start the old records again (a restart waiting on one
+    // carries on with its replacement), before the first await lets anyone else run.
+    for (const rec of going) this.sup.retire(rec);
+    this.applyingReload = true;
+    try {
+      await this.control.stopOrdered(going.filter((r) => !isStoppedState(r.snapshot.state)));
+    } finally {
+      this.applyingReload = false;
+    }
     // Followers of a changed program (tail -f, the dashboard) carry on with its new config
     // instead of ending and missing what it writes next.
     const carried = new Map<string, { stdout: Fanout; stderr: Fanout }>();
-    for (const n of plan.changed) {
-      const out = this.sup.records.get(n)!.output;
+    for (const rec of going) {
+      if (!byName.has(rec.name)) continue;
+      const out = rec.output;
       const hold = { stdout: new Fanout(), stderr: new Fanout() };
       out.stdout.followers.moveTo(hold.stdout);
       if (out.stderr !== out.stdout) out.stderr.followers.moveTo(hold.stderr);
-      carried.set(n, hold);
+      carried.set(rec.name, hold);
     }
     for (const rec of going) {
       // A program whose stop never completed (stuck in STOPPING) is removed once it exits.
-      if (isStoppedState(rec.snapshot.state)) this.sup.remove(rec.name);
+      if (isStoppedState(rec.snapshot.state)) this.sup.remove(rec);
       else rec.removed = true;
     }
     // [daemon] and [http] take effect when tend restarts: keep describing what runs.
@@ -311,7 +336,7 @@ export class App implements ApiBackend {
       hold.stderr.moveTo(rec.output.stderr.followers);
     }
     for (const rec of this.sup.ordered()) {
-      if (fresh.includes(rec) && rec.config.autostart) this.sup.dispatch(rec.name, { kind: "start" });
+      if (fresh.includes(rec) && rec.config.autostart) this.sup.dispatchTo(rec, { kind: "start" });
     }
     for (const fn of [...this.reloadListeners]) fn();
     return dto;

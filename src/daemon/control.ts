@@ -1,6 +1,10 @@
 // Operator commands on the process table: resolve names (instance, group:instance, GROUP:*,
 // all), act, and wait for the outcome as supervisorctl does (start returns once RUNNING or
 // failed, stop once gone). One result per process, never a half-answer.
+//
+// A reload may replace or remove a program while a command waits on it. The reload retires
+// the old record first (it can never spawn again); a command that meets a retired record
+// waits for the reload and carries on with the record that holds the name afterwards.
 
 import { TendError, type ErrorCode } from "../core/errors.ts";
 import { parseSignal } from "../core/signals.ts";
@@ -25,7 +29,23 @@ export class Control {
   constructor(
     private readonly sup: Supervisor,
     private readonly bus: Bus,
+    /** Resolves once every reload asked for so far is done. */
+    private readonly reloads: () => Promise<unknown> = () => Promise.resolve(),
   ) {}
+
+  /**
+   * The record that holds `rec`'s name now: `rec` itself unless a reload retired it; then,
+   * once the reload is done, its replacement, or null when the reload removed the program.
+   */
+  private async current(rec: ProcessRecord): Promise<ProcessRecord | null> {
+    while (rec.retired) {
+      await this.reloads();
+      const now = this.sup.records.get(rec.name);
+      if (!now || now === rec) return null;
+      rec = now;
+    }
+    return rec;
+  }
 
   /** Expand a name to records. Throws BAD_NAME listing the names that exist. */
   resolve(spec: string): ProcessRecord[] {
@@ -51,14 +71,18 @@ export class Control {
     if (this.sup.shuttingDown) throw new TendError("SHUTTING_DOWN", "tend is shutting down");
   }
 
-  /** Resolve when the record's state satisfies `done` (checked now, then on every change). */
+  /**
+   * Resolve when the record's state satisfies `done` (checked now, then on every change).
+   * The record's own snapshot is what counts: a replacement under the same name publishes
+   * changes too.
+   */
   waitFor(rec: ProcessRecord, done: (s: ProcessSnapshot) => boolean): Promise<ProcessSnapshot> {
     if (done(rec.snapshot)) return Promise.resolve(rec.snapshot);
     return new Promise((resolve) => {
       const off = this.bus.subscribe((c) => {
-        if (c.name === rec.name && done(c.snapshot)) {
+        if (c.name === rec.name && done(rec.snapshot)) {
           off();
-          resolve(c.snapshot);
+          resolve(rec.snapshot);
         }
       });
     });
@@ -72,12 +96,25 @@ export class Control {
     return Promise.all(recs.map((r) => this.startOne(r, wait)));
   }
 
-  private async startOne(rec: ProcessRecord, wait: boolean): Promise<ActionResult> {
-    if (isRunningState(rec.snapshot.state)) return result(rec, "ALREADY_STARTED", "already started");
-    if (rec.snapshot.state === "STOPPING") await this.waitFor(rec, (s) => isStoppedState(s.state));
-    this.sup.dispatch(rec.name, { kind: "start" });
-    if (!wait) return result(rec, null, "starting");
-    const s = await this.waitFor(rec, (x) => x.state !== "STARTING");
+  private async startOne(held: ProcessRecord, wait: boolean): Promise<ActionResult> {
+    let rec: ProcessRecord | null = held;
+    let s: ProcessSnapshot;
+    for (;;) {
+      rec = await this.current(rec);
+      if (!rec) return result(held, "BAD_NAME", "removed by a reload");
+      if (rec.snapshot.state === "STOPPING") {
+        await this.waitFor(rec, (x) => isStoppedState(x.state));
+        continue;
+      }
+      if (this.sup.shuttingDown) return result(rec, "SHUTTING_DOWN", "tend is shutting down");
+      if (!isRunningState(rec.snapshot.state)) this.sup.dispatchTo(rec, { kind: "start" });
+      // A replacement the reload has started already is the answer: it runs what was asked.
+      else if (rec === held) return result(rec, "ALREADY_STARTED", "already started");
+      if (!wait) return result(rec, null, "starting");
+      s = await this.waitFor(rec, (x) => x.state !== "STARTING");
+      if (!rec.retired) break;
+      // A reload replaced it while it started: report on the replacement.
+    }
     if (s.state === "RUNNING") return result(rec, null, "started");
     if (s.spawnerr) {
       const kind = rec.lastSpawnErrorKind;
@@ -92,25 +129,40 @@ export class Control {
     let recs = this.resolve(spec);
     // For a group or all, only the processes that were running (supervisord's listing).
     if (isMany(spec)) recs = recs.filter((r) => r.snapshot.state === "STOPPING" || isRunningState(r.snapshot.state));
-    if (!wait) return Promise.all(recs.map((r) => this.stopOne(r, false)));
-    return this.stopOrdered(recs);
+    if (!wait) return Promise.all(recs.map((r) => this.stopCurrent(r, false)));
+    return this.stopOrdered(recs, true);
   }
 
-  /** Stop in reverse priority order, one priority at a time (each level in parallel). */
-  async stopOrdered(recs: ProcessRecord[]): Promise<ActionResult[]> {
+  /**
+   * Stop in reverse priority order, one priority at a time (each level in parallel). With
+   * `follow`, a record a reload retires is followed to its replacement (an operator's stop
+   * must not be undone by the reload starting the new one); the reload itself and shutdown
+   * stop exactly the records they name.
+   */
+  async stopOrdered(recs: ProcessRecord[], follow = false): Promise<ActionResult[]> {
     const byPriority = new Map<number, ProcessRecord[]>();
     for (const r of recs) byPriority.set(r.config.priority, [...(byPriority.get(r.config.priority) ?? []), r]);
     const results: ActionResult[] = [];
     for (const p of [...byPriority.keys()].sort((a, b) => b - a)) {
-      results.push(...(await Promise.all(byPriority.get(p)!.map((r) => this.stopOne(r, true)))));
+      const stop = (r: ProcessRecord) => (follow ? this.stopCurrent(r, true) : this.stopOne(r, true));
+      results.push(...(await Promise.all(byPriority.get(p)!.map(stop))));
     }
     return results;
+  }
+
+  /** Stop what holds `held`'s name once any reload replacing it is done. */
+  private async stopCurrent(held: ProcessRecord, wait: boolean): Promise<ActionResult> {
+    const rec = await this.current(held);
+    // The reload removed it: it stopped it on the way out.
+    if (!rec) return result(held, null, "stopped");
+    const r = await this.stopOne(rec, wait);
+    return rec.retired ? this.stopCurrent(rec, wait) : r;
   }
 
   private async stopOne(rec: ProcessRecord, wait: boolean): Promise<ActionResult> {
     const st = rec.snapshot.state;
     if (st !== "STOPPING" && !isRunningState(st)) return result(rec, "NOT_RUNNING", "not running");
-    if (st !== "STOPPING") this.sup.dispatch(rec.name, { kind: "stop" });
+    if (st !== "STOPPING") this.sup.dispatchTo(rec, { kind: "stop" });
     if (!wait) return result(rec, null, "stopping");
     await this.waitFor(rec, (s) => isStoppedState(s.state));
     return result(rec, null, "stopped");

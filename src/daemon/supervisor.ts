@@ -30,6 +30,12 @@ export class ProcessRecord {
   output: ProgramOutput;
   /** Set when a reload removed this program: it goes once it is stopped. */
   removed = false;
+  /**
+   * Set (synchronously, when a reload decides to replace or remove the program, or when the
+   * record leaves the table) for good: the record may still stop, but never spawn again, so
+   * no operation that held it across an await can start a process no record owns.
+   */
+  retired = false;
 
   constructor(
     public config: ProgramConfig,
@@ -76,6 +82,9 @@ export class Supervisor {
   }
 
   add(cfg: ProgramConfig): ProcessRecord {
+    const held = this.records.get(cfg.name);
+    // One live record per name: a second one would hide the first one's process from status.
+    if (held && !held.retired) throw new Error(`${cfg.name} is already in the process table`);
     const rec = new ProcessRecord(cfg, this.deps.makeOutput(cfg));
     this.records.set(cfg.name, rec);
     return rec;
@@ -85,6 +94,7 @@ export class Supervisor {
   remove(target: string | ProcessRecord): void {
     const rec = typeof target === "string" ? this.records.get(target) : target;
     if (!rec) return;
+    rec.retired = true;
     this.cancelAllTimers(rec);
     rec.output.close();
     // A reload may already have put a new record under this name: leave that one be.
@@ -98,6 +108,11 @@ export class Supervisor {
     );
   }
 
+  /** A record that will be replaced or removed: it never spawns again (see `retired`). */
+  retire(rec: ProcessRecord): void {
+    rec.retired = true;
+  }
+
   dispatch(name: string, event: ProcessEvent): void {
     const rec = this.records.get(name);
     if (rec) this.dispatchTo(rec, event);
@@ -105,9 +120,10 @@ export class Supervisor {
 
   /**
    * Events that come back from a process or a timer go to the record that caused them, not
-   * to whatever record holds the name now (a reload may have replaced it meanwhile).
+   * to whatever record holds the name now (a reload may have replaced it meanwhile). Operator
+   * commands use it too, for the record they resolved.
    */
-  private dispatchTo(rec: ProcessRecord, event: ProcessEvent): void {
+  dispatchTo(rec: ProcessRecord, event: ProcessEvent): void {
     this.queue.push([rec, event]);
     if (this.draining) return;
     this.draining = true;
@@ -125,6 +141,12 @@ export class Supervisor {
     if (!out.ok) {
       // Stale timers and duplicate requests land here; they change nothing.
       this.deps.log.debug(`${name}: ${out.reason}`);
+      return;
+    }
+    // The one gate every spawn goes through: a retired record, or any record once the daemon
+    // shuts down, would start a process nobody is going to stop.
+    if ((rec.retired || this.shuttingDown) && out.effects.some((e) => e.kind === "spawn")) {
+      this.deps.log.info(`${name}: not started (${rec.retired ? "a reload replaced or removed it" : "tend is shutting down"})`);
       return;
     }
     this.commit(rec, out.next);
