@@ -20,8 +20,8 @@ export async function detach(configFile: string, socket: string | undefined): Pr
   const child = Bun.spawn(args, { stdin: "ignore", stdout: "ignore", stderr: errFd, detached: true, env: { ...process.env, TEND_DETACHED: "1" } });
   closeSync(errFd);
   const client = new Client(sock);
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
+  const deadline = performance.now() + 10_000;
+  while (performance.now() < deadline) {
     try {
       const info = await client.daemon();
       if (info.pid === child.pid) {

@@ -398,8 +398,8 @@ export class App implements ApiBackend {
     if (left.length === 0) return;
     this.logger.warn(`stopping ${left.length} leftover process(es): ${left.join(", ")}`);
     for (const pid of left) signalProcess(pid, "TERM", false);
-    const deadline = Date.now() + 2000;
-    while ((left = descendants()).length > 0 && Date.now() < deadline) await Bun.sleep(20);
+    const deadline = realClock.monotonic() + 2000;
+    while ((left = descendants()).length > 0 && realClock.monotonic() < deadline) await Bun.sleep(20);
     for (const pid of left) signalProcess(pid, "KILL", false);
   }
 }

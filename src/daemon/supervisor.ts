@@ -263,8 +263,8 @@ export class Supervisor {
    */
   private async reapGroupStragglers(rec: ProcessRecord, pgid: number): Promise<void> {
     const { port, clock } = this.deps;
-    const deadline = clock.now() + rec.config.stopwaitsecs * 1000;
-    while (port.groupAlive(pgid) && clock.now() < deadline) await Bun.sleep(20);
+    const deadline = clock.monotonic() + rec.config.stopwaitsecs * 1000;
+    while (port.groupAlive(pgid) && clock.monotonic() < deadline) await Bun.sleep(20);
     if (port.groupAlive(pgid)) {
       this.deps.log.warn(`killing what is left of '${rec.name}' (process group ${pgid}) with SIGKILL`);
       port.signal(pgid, "KILL", true);
