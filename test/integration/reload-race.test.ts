@@ -96,5 +96,5 @@ describe("restart racing a reload", () => {
     }
     expect((await d.cli("stop", "all")).code).toBe(0);
     await expectNoChildren(d.pid);
-  });
+  }, 180_000);
 });
