@@ -1,0 +1,84 @@
+// Starting and talking to the daemon under test, for the soak scenarios: the test suite's own
+// harness (a temp dir, its socket, its log dir), plus what soak needs beyond it: a daemon
+// under a lowered fd limit, a free TCP port, names of the processes a scenario started.
+
+import { closeSync, openSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { Daemon, makeTempDir, tendArgv } from "../../test/helpers/daemon-harness.ts";
+import { waitFor } from "../../test/helpers/wait-for.ts";
+
+export { Daemon, makeTempDir, tendArgv, waitFor };
+
+export const SOAK_PROGRAMS = join(import.meta.dir, "..", "programs");
+export const FIXTURES = join(import.meta.dir, "..", "..", "test", "fixtures", "programs");
+
+/** A port nobody listens on right now (bound to 0 and released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A number unique to this run, for sleep arguments that mark a scenario's processes in /proc. */
+export function marker(): string {
+  return String(700_000 + Math.floor(Math.random() * 290_000));
+}
+
+/** Start `d` like Daemon.start, but under `ulimit -n nofile` (soft and hard). */
+export async function startLimited(d: Daemon, nofile: number): Promise<void> {
+  const fd = openSync(d.daemonLog, "a");
+  d.proc = Bun.spawn(["sh", "-c", `ulimit -n ${nofile} && exec "$@"`, "sh", ...tendArgv("daemon", "-c", d.configFile)], {
+    cwd: d.dir,
+    stdin: "ignore",
+    stdout: fd,
+    stderr: fd,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  closeSync(fd);
+  await waitFor(
+    async () => {
+      if (d.proc!.exitCode !== null) throw new Error(`daemon exited ${d.proc!.exitCode}: ${d.stderr()}`);
+      return (await d.api("GET", "/api/daemon").catch(() => null))?.ok;
+    },
+    { what: "daemon socket", timeout: 60_000 },
+  );
+}
+
+/** POST on the unix socket; the parsed JSON answer (or the error text) and the status. */
+export async function post(d: Daemon, path: string, timeoutMs = 120_000): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`http://localhost${path}`, { method: "POST", unix: d.socket, signal: AbortSignal.timeout(timeoutMs) });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body };
+}
+
+/** Ask the daemon to shut down and wait for its process to end (SIGKILL after `timeoutMs`). */
+export async function shutdown(d: Daemon, timeoutMs = 60_000): Promise<{ exitCode: number | null; killed: boolean }> {
+  const proc = d.proc;
+  if (!proc) return { exitCode: null, killed: false };
+  await post(d, "/api/shutdown", 5_000).catch(() => null);
+  const done = await Promise.race([proc.exited.then(() => true), Bun.sleep(timeoutMs).then(() => false)]);
+  if (!done) {
+    proc.kill("SIGKILL");
+    await proc.exited;
+  }
+  d.proc = null;
+  return { exitCode: proc.exitCode, killed: !done };
+}
+
+/** `tend shutdown` as an operator runs it: its exit code and everything it printed. */
+export async function runShutdownCli(d: Daemon): Promise<{ code: number; out: string }> {
+  const r = await d.cli("shutdown");
+  return { code: r.code, out: r.stdout + r.stderr };
+}
