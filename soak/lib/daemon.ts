@@ -77,8 +77,20 @@ export async function shutdown(d: Daemon, timeoutMs = 60_000): Promise<{ exitCod
   return { exitCode: proc.exitCode, killed: !done };
 }
 
-/** `tend shutdown` as an operator runs it: its exit code and everything it printed. */
-export async function runShutdownCli(d: Daemon): Promise<{ code: number; out: string }> {
-  const r = await d.cli("shutdown");
-  return { code: r.code, out: r.stdout + r.stderr };
+/**
+ * `tend shutdown` as an operator runs it: its exit code and everything it printed. A client
+ * still waiting after `timeoutMs` is killed (code null): a hang is a finding, not a stuck run.
+ */
+export async function runShutdownCli(d: Daemon, timeoutMs = 120_000): Promise<{ code: number | null; out: string }> {
+  const p = Bun.spawn(tendArgv("-s", d.socket, "-c", d.configFile, "shutdown"), {
+    cwd: d.dir,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  const timer = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
+  const [out, err] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  clearTimeout(timer);
+  return { code: p.signalCode ? null : p.exitCode, out: out + err };
 }

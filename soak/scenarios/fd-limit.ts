@@ -42,8 +42,8 @@ export async function fdLimit(report: Report, programs: number, nofile: number):
     report.check(
       S,
       "shutdown: exit 0 only if nothing is left, else non-zero naming it",
-      (r.code === 0 && left.length === 0) || (r.code !== 0 && left.every((p) => r.out.includes(String(p.pid)) || r.out.includes(`p${p.cmdline.split(mark)[1]}`))),
-      () => `exit ${r.code}, ${left.length} left: ${r.out.slice(0, 300)}`,
+      r.code !== null && (r.code === 0 ? left.length === 0 : left.every((p) => r.out.includes(String(p.pid)) || r.out.includes(`p${p.cmdline.split(mark)[1]}`))),
+      () => (r.code === null ? `tend shutdown still waiting after 120 s: ${r.out.slice(0, 300)}` : `exit ${r.code}, ${left.length} left: ${r.out.slice(0, 300)}`),
     );
     report.check(S, "nothing left after shutdown", left.length === 0, () => `${left.length} left`);
     await waitFor(() => d.proc!.exitCode !== null, { what: "daemon exit", timeout: 60_000 }).catch(() => report.fail(S, "daemon exits after shutdown", "still running after 60 s"));
