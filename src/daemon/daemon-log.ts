@@ -3,6 +3,7 @@
 
 import type { LogLevel } from "../config/types.ts";
 import { LogFile } from "../logs/log-file.ts";
+import { LogFold, type LogEntry } from "./log-fold.ts";
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const LABEL: Record<LogLevel, string> = { debug: "DEBUG", info: "INFO", warn: "WARN", error: "ERROR" };
@@ -21,6 +22,8 @@ export function logsToStderr(env: Record<string, string | undefined> = process.e
 export class DaemonLog {
   private file: LogFile | null = null;
   private readonly encoder = new TextEncoder();
+  /** Repeats (a crash loop) are counted, not written line by line: see log-fold.ts. */
+  private readonly fold = new LogFold((e) => this.write(e));
 
   constructor(
     private level: LogLevel,
@@ -29,6 +32,7 @@ export class DaemonLog {
 
   /** (Re)target the file; null writes to stderr only. */
   setFile(path: string | null): void {
+    this.fold.flush();
     this.file?.close();
     this.file = path
       ? new LogFile(path, { maxBytes: 50 * 1024 * 1024, backups: 10 }, {
@@ -49,6 +53,7 @@ export class DaemonLog {
 
   /** Close the file; resolves once a writer thread (if it has the file) has written it all. */
   close(): Promise<void> {
+    this.fold.flush();
     const file = this.file;
     if (!file) return Promise.resolve();
     file.close();
@@ -70,7 +75,11 @@ export class DaemonLog {
 
   private log(level: LogLevel, msg: string): void {
     if (RANK[level] < RANK[this.level]) return;
-    const line = `${new Date().toISOString()} ${LABEL[level]} ${msg}\n`;
+    this.fold.push({ level, msg, time: new Date().toISOString() });
+  }
+
+  private write(e: LogEntry): void {
+    const line = `${e.time} ${LABEL[e.level]} ${e.msg}\n`;
     this.file?.write(this.encoder.encode(line));
     if (this.toStderr) process.stderr.write(line);
   }
