@@ -147,8 +147,13 @@ export class RunningFile {
   close(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.children.size === 0 && this.inherited.size === 0) rmSync(this.path, { force: true });
-    else this.flush();
+    if (this.children.size === 0 && this.inherited.size === 0) {
+      try {
+        rmSync(this.path, { force: true });
+      } catch {
+        /* a read-only log_dir: nothing could be written there either */
+      }
+    } else this.flush();
     this.closed = true;
   }
 
