@@ -18,7 +18,7 @@ function effective(cfg: Config, path: string): unknown {
 
 export function runCheck(file: string): number {
   try {
-    const cfg = loadConfig(file);
+    const cfg = loadConfig(file, process.env, { paths: true });
     const groups = Object.keys(cfg.groups).filter((g) => !cfg.programs.some((p) => p.name === g && p.group === g));
     console.log(
       `${cfg.file}: ok — ${cfg.programs.length} process${cfg.programs.length === 1 ? "" : "es"}` +

@@ -44,7 +44,10 @@ export function parseEnvFile(text: string): EnvFileResult {
     const rest = m[3]!;
     const valueColumn = raw.length - rest.length + 1;
     const value = parseValue(rest);
-    if (typeof value === "string") setOwn(vars, key, value);
+    // A NUL cannot be passed to a program (environment variables are C strings).
+    if (typeof value === "string" && value.includes("\0")) {
+      problems.push({ line, column: valueColumn + rest.indexOf("\0"), message: `${key}: the value contains a NUL character, which no environment variable can hold` });
+    } else if (typeof value === "string") setOwn(vars, key, value);
     else problems.push({ line, column: valueColumn + value.offset, message: `${key}: ${value.message}` });
   });
   return { vars, problems };

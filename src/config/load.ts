@@ -24,11 +24,20 @@ import { DaemonSchema, GroupSchema, HttpSchema, parseTable, ProgramSchema } from
 import { parseToml } from "./toml.ts";
 import { applyOverrides, envOverrides } from "./overrides.ts";
 import { runValidators } from "./validators.ts";
+import { pathProblems } from "./path-checks.ts";
 
 export { formatIssues } from "./issues.ts";
 
+export interface LoadOptions {
+  /**
+   * Also look at the filesystem (path-checks.ts): log paths that are directories or under a
+   * file, a read-only log_dir. `tend check` does; the daemon reports those at run time instead.
+   */
+  readonly paths?: boolean;
+}
+
 /** Read, parse and validate a config file; throws TendError("INVALID_CONFIG") listing every issue. */
-export function loadConfig(file: string, env: Env = process.env): Config {
+export function loadConfig(file: string, env: Env = process.env, options: LoadOptions = {}): Config {
   const path = resolve(file);
   let text: string;
   try {
@@ -36,18 +45,18 @@ export function loadConfig(file: string, env: Env = process.env): Config {
   } catch (e) {
     throw invalidConfig(path, [{ file: path, message: `cannot read the config file: ${reasonOf(e)}` }]);
   }
-  return parseConfigText(text, path, env);
+  return parseConfigText(text, path, env, options);
 }
 
 /** The same from text already in hand (tests, reload). `file` names it and anchors relative paths. */
-export function parseConfigText(text: string, file: string, env: Env = process.env): Config {
+export function parseConfigText(text: string, file: string, env: Env = process.env, options: LoadOptions = {}): Config {
   const path = resolve(file);
   const parsed = parseToml(text);
   if (!parsed.ok) {
     const position = parsed.line === undefined ? {} : { line: parsed.line, column: parsed.column };
     throw invalidConfig(path, [{ file: path, ...position, message: parsed.message }]);
   }
-  const result = compile(text, path, parsed.value, env);
+  const result = compile(text, path, parsed.value, env, options);
   if (result.issues.length > 0) throw invalidConfig(path, result.issues);
   return deepFreeze(result.config);
 }
@@ -65,7 +74,7 @@ interface Compiled {
   readonly issues: readonly ConfigIssue[];
 }
 
-function compile(text: string, file: string, document: Record<string, unknown>, env: Env): Compiled {
+function compile(text: string, file: string, document: Record<string, unknown>, env: Env, options: LoadOptions): Compiled {
   const configDir = dirname(file);
   // Positions are only needed to report problems (or to read a literal): scan the text lazily.
   let locatorCache: Locator | null = null;
@@ -145,6 +154,9 @@ function compile(text: string, file: string, document: Record<string, unknown>, 
       raw: (p) => valueAt(root, p),
     }),
   );
+  // Stage 7 (`tend check`): the filesystem, once the values are right (a path with a NUL in it
+  // cannot be looked up).
+  if (options.paths && problems.length === 0 && expandProblems.length === 0) problems.push(...pathProblems(daemon, instances));
 
   // Config-file issues in file order; issues inside environment files (other files) after them.
   const issues = [

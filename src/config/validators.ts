@@ -133,11 +133,31 @@ export function validateEnvironmentKeys(model: Model): Problem[] {
       if (key === "" || key.includes("=") || key.includes("\0")) {
         problems.push({
           path: ["program", program, "environment", key],
-          message: `not a valid environment variable name (it must be non-empty, without "=")`,
+          message: `not a valid environment variable name (it must be non-empty, without "=" or a NUL character)`,
         });
       }
     }
   }
+  return problems;
+}
+
+/**
+ * Every string in the config ends up in a C string (a path, an argument, an environment
+ * variable, a user name): a NUL character (TOML's "\u0000") would cut it short, and Bun
+ * refuses the spawn (ERR_INVALID_ARG_VALUE), so the program could never start. Keys with one
+ * are reported where they are judged (environment names above, program and group names).
+ */
+export function validateNoNul(model: Model): Problem[] {
+  const problems: Problem[] = [];
+  const walk = (value: unknown, path: KeyPath): void => {
+    if (typeof value === "string") {
+      if (value.includes("\0")) {
+        problems.push({ path, message: `contains a NUL character (\\u0000), which no path, argument or environment variable can hold` });
+      }
+    } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i]));
+    else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+  };
+  walk(model.raw([]), []);
   return problems;
 }
 
@@ -210,6 +230,7 @@ export const VALIDATORS: readonly Validator[] = [
   validateGroupNames,
   validateLogPaths,
   validateEnvironmentKeys,
+  validateNoNul,
   validateKillAsGroup,
   validateHttpAuth,
   validateOctalLiterals,

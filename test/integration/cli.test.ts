@@ -2,7 +2,7 @@
 // command, against a real daemon in a temp dir (supervisorctl's layout and LSB exit codes).
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ServiceDTO } from "../../src/api/dto.ts";
 import { COMMIT, VERSION } from "../../src/version.ts";
@@ -488,6 +488,35 @@ describe("check", () => {
     const missing = await runCli(["check", "-c", join(CONFIGS, "no-such-file.toml")]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("no-such-file.toml");
+  });
+
+  test("a NUL in an environment value, a log path that is a directory: exit 2 naming the key; the daemon refuses the NUL too (#11.12)", async () => {
+    const dir = makeTempDir();
+    try {
+      const file = join(dir, "tend.toml");
+      const head = `[daemon]\nsocket = "${dir}/tend.sock"\nlog_dir = "${dir}/log"\n[program.web]\ncommand = "sleep 1000"\n`;
+      writeFileSync(file, `${head}environment = { V = "a\\u0000b" }\n`);
+      const nul = await runCli(["check", "-c", file]);
+      expect(nul.code).toBe(2);
+      expect(nul.stderr).toBe(
+        `${file}: program.web.environment.V: contains a NUL character (\\u0000), which no path, argument or environment variable can hold\n1 problem found\n`,
+      );
+      // Before: the daemon started, and every spawn of web failed with ERR_INVALID_ARG_VALUE.
+      // (Killed on a deadline should it ever start after all.)
+      const daemon = Bun.spawn(tendArgv("daemon", "-c", file), { stdin: "ignore", stdout: "ignore", stderr: "pipe", timeout: 30_000, killSignal: "SIGKILL" });
+      const [daemonErr, daemonCode] = await Promise.all([new Response(daemon.stderr).text(), daemon.exited]);
+      expect(daemonCode).toBe(2);
+      expect(daemonErr).toContain("program.web.environment.V: contains a NUL character");
+      expect(daemonErr).not.toMatch(/^\s+at /m);
+
+      mkdirSync(join(dir, "out"));
+      writeFileSync(file, `${head}stdout_logfile = "${dir}/out"\n`);
+      const isDir = await runCli(["check", "-c", file]);
+      expect(isDir.code).toBe(2);
+      expect(isDir.stderr).toBe(`${file}: program.web.stdout_logfile: ${dir}/out is a directory: name a file (e.g. ${dir}/out/NAME.log)\n1 problem found\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

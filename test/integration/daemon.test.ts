@@ -2,9 +2,24 @@
 // 0 leaving nothing behind, HUP reloads), stale and live sockets.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Daemon, fixture, isGone, makeTempDir, pidsIn, runCli, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
+
+/** Can we mount a tmpfs here (root, and allowed by the container)? Probed once. */
+function canMountTmpfs(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const dir = makeTempDir("tend-mount-probe-");
+  try {
+    if (Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir], { stdout: "ignore", stderr: "ignore" }).exitCode !== 0) return false;
+    Bun.spawnSync(["umount", dir], { stdout: "ignore", stderr: "ignore" });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 let d: Daemon | null = null;
 afterEach(async () => {
@@ -108,6 +123,37 @@ describe("daemon", () => {
     (d as { socket: string }).socket = sock;
     await d.start();
     expect(statSync(sock).mode & 0o777).toBe(0o600);
+  });
+
+  test.skipIf(!canMountTmpfs())("a read-only log_dir (#11.12): check names it, --detach refuses with one clear line, the foreground daemon runs and exits cleanly", async () => {
+    const dir = makeTempDir();
+    d = new Daemon(dir, `[program.a]\ncommand = "${fixture("forever.sh")}"\nstartsecs = 0\n`);
+    mkdirSync(d.logDir);
+    expect(Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=64k,ro", "tmpfs", d.logDir]).exitCode).toBe(0);
+    try {
+      const check = await runCli(["check", "-c", d.configFile], dir);
+      expect(check.code).toBe(2);
+      expect(check.stderr).toBe(`${d.configFile}: daemon.log_dir: ${d.logDir} is on a read-only file system: tend.log and the programs' logs go there\n1 problem found\n`);
+      // Before: an EROFS stack trace from mkdir.
+      const detached = await runCli(["daemon", "-c", d.configFile, "--detach"], dir);
+      expect(detached.code).toBe(1);
+      expect(detached.stderr).toBe(
+        `tend: cannot start the daemon in the background: [daemon] log_dir ${d.logDir} is not writable (EROFS: read-only file system), ` +
+          "and a detached daemon writes its output there; fix log_dir, or run `tend daemon` in the foreground\n",
+      );
+      // In the foreground its output has somewhere to go (stderr): it runs, says what it cannot
+      // write, and exits 0 without a stack trace.
+      await d.start();
+      await d.waitState("a", "RUNNING");
+      expect((await d.cli("shutdown")).code).toBe(0);
+      expect(await d.proc!.exited).toBe(0);
+      const err = readFileSync(d.daemonLog, "utf8");
+      expect(err).toContain(`cannot write the daemon log: ${d.logDir}/tend.log: EROFS (read-only file system)`);
+      expect(err).not.toMatch(/^\s+at /m);
+    } finally {
+      await d.stop();
+      if (Bun.spawnSync(["umount", d.logDir]).exitCode !== 0) Bun.spawnSync(["umount", "-l", d.logDir]);
+    }
   });
 
   test("--detach returns once the socket answers; the daemon outlives the command and keeps working", async () => {

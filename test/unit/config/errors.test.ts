@@ -2,7 +2,7 @@
 // stops naming the key, the value or the fix fails here.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { formatIssues, loadConfig, parseConfigText } from "../../../src/config/load.ts";
@@ -355,8 +355,30 @@ stdout_logfile = "/logs/d.log"
 
   test("environment keys execve cannot pass", () => {
     expect(linesOf(program(`environment = { "A=B" = "1", "" = "2" }`))).toEqual([
-      `: program.web.environment."A=B": not a valid environment variable name (it must be non-empty, without "=")`,
-      `: program.web.environment."": not a valid environment variable name (it must be non-empty, without "=")`,
+      `: program.web.environment."A=B": not a valid environment variable name (it must be non-empty, without "=" or a NUL character)`,
+      `: program.web.environment."": not a valid environment variable name (it must be non-empty, without "=" or a NUL character)`,
+    ]);
+  });
+
+  test("a NUL character anywhere a C string goes is an error naming the key (#11.12)", () => {
+    // Before: accepted, then every spawn failed with a bare ERR_INVALID_ARG_VALUE.
+    const nul = "contains a NUL character (\\u0000), which no path, argument or environment variable can hold";
+    expect(
+      linesOf(
+        `[daemon]\nlog_dir = "/var/log/t\\u0000"\n` +
+          `[program.web]\ncommand = ["sleep", "1\\u0000"]\nenvironment = { V = "a\\u0000b", "K\\u0000" = "1" }\n` +
+          `directory = "/srv\\u0000"\nuser = "www\\u0000"\nstdout_logfile = "/tmp/x\\u0000.log"\n` +
+          `[program.api]\ncommand = "sleep\\u0000 1"\n`,
+      ),
+    ).toEqual([
+      `: daemon.log_dir: ${nul}`,
+      `: program.web.command[1]: ${nul}`,
+      `: program.web.environment."K\\u0000": not a valid environment variable name (it must be non-empty, without "=" or a NUL character)`,
+      `: program.web.environment.V: ${nul}`,
+      `: program.web.directory: ${nul}`,
+      `: program.web.user: ${nul}`,
+      `: program.web.stdout_logfile: ${nul}`,
+      `: program.api.command: ${nul}`,
     ]);
   });
 });
@@ -410,6 +432,56 @@ describe("environment_file errors", () => {
         `${envFile}:3:3: B: unterminated double quote (environment_file of program.web)`,
       ].join("\n"),
     );
+  });
+
+  test("a NUL character in a value is reported at its place (#11.12)", () => {
+    const envFile = join(dir, "nul.env");
+    writeFileSync(envFile, `A=1\nB=x\0y\n`);
+    expect(formatIssues(issuesOf(program(`environment_file = "${envFile}"`)))).toBe(
+      `${envFile}:2:4: B: the value contains a NUL character, which no environment variable can hold (environment_file of program.web)`,
+    );
+  });
+});
+
+describe("the filesystem, as `tend check` sees it (#11.12)", () => {
+  /** `check`'s lines for `text`; the daemon (no `paths`) must accept the same config. */
+  function checkLines(text: string): string[] {
+    expect(() => parseConfigText(text, FILE, {})).not.toThrow();
+    const e = errorOf(() => parseConfigText(text, FILE, {}, { paths: true }));
+    return formatIssues(e.details as ConfigIssue[]).split("\n").map((l) => l.replace(FILE, ""));
+  }
+
+  test("a log path that is a directory, one under a file, a directory that is a file", () => {
+    const logs = join(dir, "logs");
+    const isDir = join(dir, "a-dir");
+    const file = join(dir, "a-file");
+    mkdirSync(isDir, { recursive: true });
+    writeFileSync(file, "x\n");
+    expect(
+      checkLines(
+        `[daemon]\nlog_dir = "${logs}"\n` +
+          `[program.web]\ncommand = "sleep 1"\nstdout_logfile = "${isDir}"\nstderr_logfile = "${file}/deeper/x.log"\n` +
+          `[program.api]\ncommand = "sleep 1"\ndirectory = "${file}"\nnumprocs = 2\nprocess_name = "api{num}"\nstdout_logfile = "${dir}/api{num}.log"\nstderr_logfile = "none"\n`,
+      ),
+    ).toEqual([
+      `: program.web.stdout_logfile: ${isDir} is a directory: name a file (e.g. ${isDir}/NAME.log)`,
+      `: program.web.stderr_logfile: ${file}/deeper/x.log cannot be created: ${file} is a file, not a directory`,
+      `: program.api.directory: ${file} is not a directory`,
+    ]);
+  });
+
+  test("a log_dir that is a file, or under one; its programs' auto logs are not reported again", () => {
+    const file = join(dir, "b-file");
+    writeFileSync(file, "x\n");
+    expect(checkLines(`[daemon]\nlog_dir = "${file}"\n[program.web]\ncommand = "sleep 1"\n`)).toEqual([`: daemon.log_dir: ${file} is not a directory`]);
+    expect(checkLines(`[daemon]\nlog_dir = "${file}/logs"\n[program.web]\ncommand = "sleep 1"\n`)).toEqual([
+      `: daemon.log_dir: ${file}/logs cannot be created: ${file} is a file, not a directory`,
+    ]);
+  });
+
+  test("paths that do not exist yet, and devices, are fine", () => {
+    const text = `[daemon]\nlog_dir = "${dir}/not/yet"\n[program.web]\ncommand = "sleep 1"\ndirectory = "${dir}/later"\nstdout_logfile = "/dev/stdout"\n`;
+    expect(() => parseConfigText(text, FILE, {}, { paths: true })).not.toThrow();
   });
 });
 
