@@ -1,6 +1,6 @@
 // `tend check` looks at the filesystem too: a log path that is a directory, a path under a
-// regular file, a log_dir on a read-only filesystem pass every rule about the config's values
-// and then fail at run time. Only `check` runs these (load.ts, `paths`): at start and reload a
+// regular file, a log_dir (or the socket's or pidfile's directory) on a read-only filesystem
+// pass every rule about the config's values and then fail at run time. Only `check` runs these (load.ts, `paths`): at start and reload a
 // log path that does not work yet is reported in status and tend.log while the program runs
 // (the filesystem may be mounted later), so the daemon does not refuse it. Only what holds for
 // every user is reported: "not writable by me" is not, since `check` need not run as the
@@ -52,6 +52,17 @@ function logDirProblem(logDir: string): string | null {
   return n.at === logDir ? `${logDir} is ${why}: tend.log and the programs' logs go there` : `${logDir} cannot be created: ${n.at} is ${why}`;
 }
 
+/** A file the daemon creates (socket, pidfile): its directory must be makeable and writable. */
+function daemonFileProblem(path: string): string | null {
+  const dir = dirname(path);
+  const n = nearest(dir);
+  if ("unknown" in n) return null;
+  if ("fileAbove" in n) return `${path} cannot be created: ${n.fileAbove} is a file, not a directory`;
+  if (n.at === dir && !n.isDir) return `${path} cannot be created: ${dir} is a file, not a directory`;
+  const why = unwritable(n.at);
+  return why === null ? null : `${path} cannot be created: ${n.at} is ${why}`;
+}
+
 function logFileProblem(path: string): string | null {
   const n = nearest(path);
   if ("unknown" in n) return null;
@@ -67,6 +78,13 @@ export function pathProblems(daemon: DaemonConfig, instances: readonly ProgramCo
   const problems: Problem[] = [];
   const logDir = logDirProblem(daemon.logDir);
   if (logDir !== null) problems.push({ path: ["daemon", "log_dir"], message: logDir });
+  for (const [key, path] of [
+    ["socket", daemon.socket],
+    ["pidfile", daemon.pidfile],
+  ] as const) {
+    const message = path === null ? null : daemonFileProblem(path);
+    if (message !== null) problems.push({ path: ["daemon", key], message });
+  }
   const seen = new Set<string>();
   for (const inst of instances) {
     for (const [key, path] of [

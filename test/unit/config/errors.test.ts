@@ -479,6 +479,15 @@ describe("the filesystem, as `tend check` sees it (#11.12)", () => {
     ]);
   });
 
+  test("a socket or pidfile whose directory is a file", () => {
+    const file = join(dir, "c-file");
+    writeFileSync(file, "x\n");
+    expect(checkLines(`[daemon]\nlog_dir = "${dir}/logs"\nsocket = "${file}/tend.sock"\npidfile = "${file}/a/tend.pid"\n[program.web]\ncommand = "sleep 1"\n`)).toEqual([
+      `: daemon.socket: ${file}/tend.sock cannot be created: ${file} is a file, not a directory`,
+      `: daemon.pidfile: ${file}/a/tend.pid cannot be created: ${file} is a file, not a directory`,
+    ]);
+  });
+
   test("paths that do not exist yet, and devices, are fine", () => {
     const text = `[daemon]\nlog_dir = "${dir}/not/yet"\n[program.web]\ncommand = "sleep 1"\ndirectory = "${dir}/later"\nstdout_logfile = "/dev/stdout"\n`;
     expect(() => parseConfigText(text, FILE, {}, { paths: true })).not.toThrow();
