@@ -264,6 +264,7 @@ export class Supervisor {
   private async reapGroupStragglers(rec: ProcessRecord, pgid: number): Promise<void> {
     const { port, clock } = this.deps;
     const deadline = clock.monotonic() + rec.config.stopwaitsecs * 1000;
+    if (port.groupAlive(pgid)) this.deps.log.info(`${rec.name}: pid ${pgid} is gone, not yet the rest of its process group: SIGKILL in ${rec.config.stopwaitsecs} s if it stays`);
     while (port.groupAlive(pgid) && clock.monotonic() < deadline) await Bun.sleep(20);
     if (port.groupAlive(pgid)) {
       this.deps.log.warn(`killing what is left of '${rec.name}' (process group ${pgid}) with SIGKILL`);
