@@ -18,7 +18,8 @@ export const EXEC_AS = "__exec-as";
 
 export function launchFor(user: UserEntry | null, file: string, argv0: string, args: readonly string[]): Launch {
   if (user === null) return { cmd: [file, ...args], argv0 };
-  const groups = userGroups(user);
+  // Not root: `user` can only be tend's own user, whose groups tend already has (and cannot change).
+  const groups = process.getuid?.() === 0 ? userGroups(user) : [user.gid];
   if (groups.length === 1) return { cmd: [file, ...args], argv0, uid: user.uid, gid: user.gid };
   return { cmd: [...selfArgv(), EXEC_AS, String(user.uid), String(user.gid), groups.join(","), file, argv0, ...args] };
 }
