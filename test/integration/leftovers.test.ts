@@ -129,6 +129,19 @@ describe("leftovers of a SIGKILLed daemon", () => {
     expect(d.log("tend.log")).not.toContain("found pid");
   });
 
+  test("entries that could reach pid 1 or every process, or are malformed, are skipped and counted", async () => {
+    const dir = makeTempDir();
+    d = new Daemon(dir, `[program.web]\ncommand = "${fixture("forever.sh")}"\nstartsecs = 0\n`);
+    mkdirSync(d.logDir, { recursive: true });
+    const base = { name: "x", start: 1, stopsignal: "TERM", stopwaitsecs: 1, stopasgroup: true, killasgroup: true };
+    const programs = [{ ...base, pid: 1, pgid: 1 }, { ...base, pid: 0, pgid: 0 }, { ...base, pid: -1, pgid: -1 }, { ...base, pid: "12", pgid: 12 }, { ...base, pid: 12, pgid: 12, stopsignal: "NOPE" }, null];
+    writeFileSync(runningFile(d), JSON.stringify({ version: 1, boot_id: bootId(), daemon: { pid: 0, start: 0 }, programs }), { mode: 0o600 });
+    await d.start();
+    await d.waitState("web", "RUNNING");
+    expect(d.log("tend.log")).toContain(`${runningFile(d)}: 6 entries not understood, skipped`);
+    expect(d.log("tend.log")).not.toContain("found pid");
+  });
+
   test("a corrupt or foreign-writable running file is reported and ignored; a clean shutdown removes the file", async () => {
     for (const [content, mode, why] of [["{not json", 0o600, "not JSON"], ['{"version":1,"programs":[]}', 0o666, "writable by others"]] as const) {
       const dir = makeTempDir();
