@@ -94,6 +94,7 @@ export function tcpFetch(backend: ApiBackend, creds: { username: string; passwor
       if (held.waitMs > 0) await Bun.sleep(held.waitMs);
     }
     if (verdict !== "ok") return withHeaders(unauthorized());
+    throttle.succeeded(clientKey(peer.address));
 
     const refused = crossOriginReason(req);
     if (refused) return withHeaders(forbidden(refused));

@@ -5,10 +5,12 @@
 // answer waits (doubling up to a cap) and wrong answers from one address leave one delay apart,
 // so a guesser that waits for its answers gains nothing by sending them in parallel. A wrong
 // attempt that would wait longer than maxWaitMs is answered 429 at once (no pile of held
-// requests). A right password does not clear the record: the throttle costs the owner nothing,
-// and clearing it would hand a guesser on the same address a fresh set of free guesses each
-// time the owner's page polls. Memory is bounded: an address is forgotten forgetMs after its
-// last wrong attempt, and past maxEntries the least recently failed address goes first.
+// requests). A right password clears the address's record, as before: someone who mistyped
+// starts afresh. (A guesser sharing the owner's address gets its free guesses back then; and
+// since answers are not withheld from a client that gives up waiting, the throttle slows
+// guessers that wait for their answers, nothing more: the password's length is the defence.)
+// Memory is bounded: an address is forgotten forgetMs after its last wrong attempt, and past
+// maxEntries the least recently failed address goes first.
 // Windows are measured on the monotonic clock: a wall-clock jump neither frees nor locks.
 
 export interface ThrottleOptions {
@@ -90,5 +92,9 @@ export class AuthThrottle {
     if (at - now > this.o.maxWaitMs) return { refusedForMs: at - now };
     e.next = at;
     return { waitMs: at - now };
+  }
+
+  succeeded(key: string): void {
+    this.entries.delete(key);
   }
 }

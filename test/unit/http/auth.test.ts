@@ -135,6 +135,14 @@ describe("AuthThrottle", () => {
     expect(waits).toEqual([{ waitMs: 1000 }, { waitMs: 2000 }, { refusedForMs: 3000 }, { refusedForMs: 3000 }]);
   });
 
+  test("a right password clears the record", () => {
+    const th = new AuthThrottle({ free: 1, baseMs: 500 });
+    th.failed("a");
+    expect(th.failed("a")).toEqual({ waitMs: 500 });
+    th.succeeded("a");
+    expect(th.failed("a")).toEqual({ waitMs: 0 });
+  });
+
   test("an address is forgotten forgetMs after its last wrong attempt", () => {
     const c = clock();
     const th = new AuthThrottle({ free: 1, baseMs: 500, forgetMs: 10_000, now: c.now });
