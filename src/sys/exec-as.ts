@@ -32,6 +32,9 @@ export function execAs(argv: readonly string[]): number {
   // handler instead is reset to the default by execve, as the program would have had it.
   process.on("SIGPIPE", () => {});
   process.on("SIGXFSZ", () => {});
+  // Bun flags execve as experimental; the warning would land in the program's stderr log
+  // whenever the exec fails, beside our own message.
+  process.removeAllListeners("warning");
   try {
     process.execve!(file, [argv0, ...args], process.env);
   } catch (e) {
