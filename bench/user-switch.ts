@@ -6,14 +6,18 @@
 //
 //   bun bench/user-switch.ts [--samples 200]
 
-import { argNumber, fmtMs, getBinaries, log, summarize } from "./lib.ts";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { argNumber, fmtMs, log, ROOT, summarize } from "./lib.ts";
 
 const samples = argNumber(process.argv, "--samples", 200);
 if (process.getuid?.() !== 0) {
   log("user-switch: needs root; skipped");
   process.exit(0);
 }
-const tend = getBinaries().tend;
+// Not getBinaries(): this one needs no supervisord.
+const tend = process.env.TEND_BIN ?? join(ROOT, "dist", "tend");
+if (!existsSync(tend)) throw new Error(`${tend} is missing: run \`npm run build\` first (or set TEND_BIN)`);
 const NOBODY = 65534;
 
 async function time(cmd: string[], opts: { uid?: number; gid?: number }): Promise<number[]> {
