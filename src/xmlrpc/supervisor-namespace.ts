@@ -382,7 +382,11 @@ async function restartAll(b: RpcBackend, state: RpcState): Promise<void> {
     }
     const old = b.services().map((s) => s.name);
     b.removePrograms(old);
-    b.addPrograms(next.programs);
+    // A program started again while the others stopped keeps its record (and its config):
+    // a second record under its name would hide its process.
+    const kept = new Set(b.services().map((s) => s.name));
+    if (kept.size) b.logger.warn(`restart: ${[...kept].join(", ")} started again meanwhile: kept running as they are`);
+    b.addPrograms(next.programs.filter((p) => !kept.has(p.name)));
     state.lastRead = next;
     state.settle(b);
   } catch (e) {

@@ -3,7 +3,8 @@
 // operation carries on with the replacement (issue 11, finding 2).
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { Daemon, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
+import { encodeMethodCall, parseMethodResponse } from "../../src/xmlrpc/codec.ts";
+import { Daemon, fixture, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
 import { daemonChildren, expectEveryChildOwned, expectNoChildren } from "../helpers/invariants.ts";
 
 let d: Daemon | null = null;
@@ -97,4 +98,24 @@ describe("restart racing a reload", () => {
     expect((await d.cli("stop", "all")).code).toBe(0);
     await expectNoChildren(d.pid);
   }, 180_000);
+
+  test("supervisor.restart (XML-RPC) meeting a start of a program it already stopped: one record for it, the others come back", async () => {
+    const marker = 559000 + (process.pid % 1000);
+    // fast (priority 2) stops first; slow (priority 1) ignores SIGTERM and takes stopwaitsecs.
+    d = await startDaemon(`[program.fast]\ncommand = "${fixture("forever.sh")}"\nstartsecs = 0\npriority = 2\n` + stubborn("slow", marker, 0) + "priority = 1\n");
+    await d.waitState("fast", "RUNNING");
+    const slow = await d.waitState("slow", "RUNNING");
+    const res = await fetch("http://localhost/RPC2", { method: "POST", body: encodeMethodCall("supervisor.restart", []), unix: d.socket });
+    expect(parseMethodResponse(await res.text())).toEqual({ value: true });
+    await d.waitState("slow", "STOPPING");
+    expect((await d.service("fast")).state).toBe("STOPPED");
+    expect((await d.cli("start", "fast")).code).toBe(0);
+    // slow is stopped, forgotten and added again from the file; fast, running, is left as it is.
+    await d.waitState("slow", "RUNNING", 30_000, (s) => s.pid !== slow.pid);
+    await d.waitState("fast", "RUNNING");
+    await expectEveryChildOwned(d);
+    expect(d.log("tend.log")).toContain("restart: fast started again meanwhile");
+    expect((await d.cli("stop", "all")).code).toBe(0);
+    await expectNoChildren(d.pid);
+  }, 90_000);
 });
