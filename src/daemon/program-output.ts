@@ -88,13 +88,29 @@ export class ProgramOutput {
    */
   async settled(drained: Promise<void>, quietMs = 50, flushMs = 2000): Promise<void> {
     let eof = false;
-    void drained.then(() => (eof = true));
+    // One reaction on `drained` for the whole wait: racing it in the loop would add one per
+    // turn, all held until EOF (forever, if a grandchild keeps the pipe open and writing).
+    let wake: (() => void) | null = null;
+    void drained.then(() => {
+      eof = true;
+      wake?.();
+    });
+    const nap = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          wake = null;
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        wake = done;
+      });
     // The exit can be seen before the last bytes are read: give EOF its chance first.
-    await Promise.race([drained, Bun.sleep(quietMs)]);
+    if (!eof) await nap(quietMs);
     for (;;) {
       const quietFor = performance.now() - this.lastActivityAt;
       if (eof || quietFor >= quietMs) break;
-      await Promise.race([drained, Bun.sleep(quietMs - quietFor)]);
+      await nap(quietMs - quietFor);
     }
     let timer: Timer | undefined;
     await Promise.race([

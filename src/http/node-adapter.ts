@@ -201,8 +201,12 @@ async function send(req: IncomingMessage, res: ServerResponse, response: Respons
     return finish(res, undefined, idleMs);
   }
   const reader = body.getReader();
-  const gone = new Promise<typeof TICK>((r) => res.once("close", () => r(TICK)));
   const cancel = () => void reader.cancel().catch(() => {});
+  // The client going away cancels the reader, which ends a pending read with done. One
+  // listener for the whole answer: racing each read against a "gone" promise instead would
+  // leave one reaction per chunk on that promise, each holding its chunk until the connection
+  // closed (a follower of a fast writer grew the daemon by every byte it was sent).
+  res.once("close", cancel);
   try {
     // What the body holds right away: all of it (a string, JSON) → one write with Content-Length.
     const ready: Uint8Array[] = [];
@@ -218,8 +222,8 @@ async function send(req: IncomingMessage, res: ServerResponse, response: Respons
     res.flushHeaders();
     for (const chunk of ready) if (!res.write(chunk) && !(await drained(res, idleMs))) return cancel();
     for (;;) {
-      const r = await Promise.race([next, gone]);
-      if (r === TICK) return cancel(); // the client went away
+      const r = await next;
+      if (res.destroyed) return cancel(); // the client went away
       if (r.done) return finish(res, undefined, idleMs);
       if (!res.write(r.value) && !(await drained(res, idleMs))) return cancel();
       next = reader.read();
@@ -228,6 +232,8 @@ async function send(req: IncomingMessage, res: ServerResponse, response: Respons
     // The handler's stream failed: cut the answer short rather than end it as if complete.
     cancel();
     res.destroy();
+  } finally {
+    res.off("close", cancel);
   }
 }
 

@@ -36,15 +36,17 @@ async function readBody(req: Request, max: number, timeoutMs: number): Promise<B
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
+  // The deadline cancels the reader, which ends a pending read (no race per chunk against a
+  // promise that lives as long as the body: each would hold its chunk until then).
+  let late = false;
+  const timer = setTimeout(() => {
+    late = true;
+    void reader.cancel().catch(() => {});
+  }, timeoutMs);
   try {
     for (;;) {
-      const next = await Promise.race([reader.read(), timedOut]);
-      if (next === "timeout") {
-        void reader.cancel().catch(() => {});
-        return { ok: false, response: plain(408, `request body not received within ${timeoutMs / 1000} s`) };
-      }
+      const next = await reader.read();
+      if (late) return { ok: false, response: plain(408, `request body not received within ${timeoutMs / 1000} s`) };
       if (next.done) break;
       total += next.value.byteLength;
       if (total > max) {
