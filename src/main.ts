@@ -2,7 +2,7 @@
 // The client's cold path stays lean: daemon modules are imported only by `tend daemon`.
 
 import { exitCodeOf } from "./api/error-map.ts";
-import { parseArgs, UsageError, USAGE } from "./cli/parse-args.ts";
+import { parseArgs, UnknownCommandError, UsageError } from "./cli/parse-args.ts";
 import { isTendError } from "./core/errors.ts";
 
 async function main(argv: string[]): Promise<number> {
@@ -10,14 +10,24 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === "__exec-as") return (await import("./sys/exec-as.ts")).execAs(argv.slice(1));
   // `run` takes the command after `--` verbatim: its options are parsed apart.
   if (argv[0] === "run") {
+    const dash = argv.indexOf("--");
+    const own = dash === -1 ? argv.slice(1) : argv.slice(1, dash);
+    if (own.includes("--help") || own.includes("-h")) return printHelp("run");
     const { parseRunArgs, runCommand } = await import("./daemon/run.ts");
-    return runCommand(parseRunArgs(argv.slice(1), process.env));
+    let options;
+    try {
+      options = parseRunArgs(argv.slice(1), process.env);
+    } catch (e) {
+      // A bad option is a usage error: the message, then run's synopsis.
+      if (isTendError(e) && e.code === "BAD_REQUEST") throw new UsageError(e.message.replace(/^tend /, ""), "run");
+      throw e;
+    }
+    return runCommand(options);
   }
   const { command, config, socket } = parseArgs(argv);
   switch (command.kind) {
     case "help":
-      console.log(USAGE);
-      return 0;
+      return printHelp(command.topic);
     case "version": {
       const { VERSION, COMMIT, TARGET } = await import("./version.ts");
       console.log(`tend ${VERSION} (${COMMIT}) ${TARGET}`);
@@ -61,11 +71,23 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** `tend help [TOPIC]`: the overview, or one command's page; an unknown topic is a usage error. */
+async function printHelp(topic: string | null): Promise<number> {
+  const help = await import("./cli/help.ts");
+  if (topic === null) console.log(help.overview());
+  else if (Object.hasOwn(help.PAGES, topic)) console.log(help.commandHelp(topic));
+  else throw new UnknownCommandError(topic);
+  return 0;
+}
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (e: unknown) => {
+  async (e: unknown) => {
     if (e instanceof UsageError) {
-      console.error(`tend: ${e.message}\n\n${USAGE}`);
+      // The message and the one synopsis line that applies, not the whole overview.
+      const help = await import("./cli/help.ts");
+      const message = e instanceof UnknownCommandError ? `${e.message}${help.didYouMean(e.word)}` : e.message;
+      console.error(`tend: ${message}\n${help.usageLine(e.command)}`);
       process.exit(2);
     }
     if (isTendError(e)) {

@@ -528,34 +528,60 @@ describe("version, usage, colour", () => {
     if (!process.env.TEND_BIN) expect(r.stdout).toBe(`tend ${VERSION} (${COMMIT}) ${process.platform}-${process.arch}\n`);
   });
 
-  test("usage errors exit 2 with the usage text on stderr", async () => {
+  test("usage errors exit 2 with the message and the one synopsis line that applies (#12.10)", async () => {
     const dir = makeTempDir();
     dirs.push(dir);
     const sock = join(dir, "none.sock");
-    const cases: Array<[string[], string]> = [
-      [["bogus"], 'tend: unknown command "bogus"'],
-      [["status", "--bogus"], "tend: unknown option --bogus for status"],
-      [["-x", "status"], "tend: unknown option -x"],
-      [["start"], "tend: start needs a NAME"],
-      [["stop"], "tend: stop needs a NAME"],
-      [["restart"], "tend: restart needs a NAME"],
-      [["signal", "HUP"], "tend: signal needs SIG and at least one NAME"],
-      [["tail"], "tend: tail needs a NAME"],
-      [["tail", "-n", "x", "web"], "tend: -n needs a non-negative integer, got x"],
-      [["tail", "web", "both"], "tend: stream must be stdout or stderr, got both"],
-      [["pid", "a", "b"], "tend: pid takes at most one NAME"],
+    const cases: Array<[string[], string, string]> = [
+      [["bogus"], 'tend: unknown command "bogus"', "usage: tend COMMAND [ARGS]  (tend help: the commands)"],
+      [["stauts"], 'tend: unknown command "stauts"; did you mean "status"?', "usage: tend COMMAND [ARGS]  (tend help: the commands)"],
+      [["update"], 'tend: unknown command "update"; did you mean "reload"?', "usage: tend COMMAND [ARGS]  (tend help: the commands)"],
+      [["help", "restrat"], 'tend: unknown command "restrat"; did you mean "restart"?', "usage: tend COMMAND [ARGS]  (tend help: the commands)"],
+      [["status", "--bogus"], "tend: unknown option --bogus for status", "usage: tend status [--json] [NAME...]  (tend help status)"],
+      [["-x", "status"], "tend: unknown option -x", "usage: tend status [--json] [NAME...]  (tend help status)"],
+      [["start"], "tend: start needs a NAME (a program, GROUP:*, or all)", "usage: tend start [--no-wait] NAME...  (tend help start)"],
+      [["stop"], "tend: stop needs a NAME (a program, GROUP:*, or all)", "usage: tend stop [--no-wait] NAME...  (tend help stop)"],
+      [["restart"], "tend: restart needs a NAME (a program, GROUP:*, or all)", "usage: tend restart [--no-wait] NAME...  (tend help restart)"],
+      [["signal", "HUP"], "tend: signal needs SIG and at least one NAME", "usage: tend signal SIG NAME...  (tend help signal)"],
+      [["tail"], "tend: tail needs a NAME", "usage: tend tail [-f] [-n N] NAME [stdout|stderr]  (tend help tail)"],
+      [["tail", "-n", "x", "web"], "tend: -n needs a non-negative integer, got x", "usage: tend tail [-f] [-n N] NAME [stdout|stderr]  (tend help tail)"],
+      [["tail", "web", "both"], "tend: stream must be stdout or stderr, got both", "usage: tend tail [-f] [-n N] NAME [stdout|stderr]  (tend help tail)"],
+      [["pid", "a", "b"], "tend: pid takes at most one NAME", "usage: tend pid [NAME]  (tend help pid)"],
+      [["status", "-c"], "tend: -c needs a value", "usage: tend status [--json] [NAME...]  (tend help status)"],
     ];
-    for (const [args, message] of cases) {
+    for (const [args, message, usage] of cases) {
       const r = await runCli(["-s", sock, ...args], dir);
       expect({ args, code: r.code }).toEqual({ args, code: 2 });
       expect(r.stdout).toBe("");
-      expect(r.stderr).toStartWith(`${message}`);
-      expect(r.stderr).toContain("\nUsage:\n");
-      expect(r.stderr).toContain("tend status [NAME...] [--json]");
+      expect({ args, stderr: r.stderr }).toEqual({ args, stderr: `${message}\n${usage}\n` });
     }
-    const help = await runCli(["--help"], dir);
-    expect(help.code).toBe(0);
-    expect(help.stdout).toContain("Usage:");
+  });
+
+  test("help: each command has its own page (synopsis, options, exit codes, example), three ways to ask (#12.10)", async () => {
+    const commands = ["daemon", "status", "start", "stop", "restart", "signal", "pid", "tail", "logs", "reload", "shutdown", "check", "import", "run", "version", "help"];
+    const overview = await runCli(["--help"]);
+    expect(overview.code).toBe(0);
+    expect(overview.stdout).toStartWith("tend — a process supervisor\n\nUsage:\n");
+    for (const c of commands) expect(overview.stdout).toContain(`\n  tend ${c}`);
+    for (const argv of [[], ["help"], ["-h"]]) expect((await runCli(argv)).stdout).toBe(overview.stdout);
+
+    for (const c of commands) {
+      const page = await runCli(["help", c]);
+      expect({ c, code: page.code, stderr: page.stderr }).toEqual({ c, code: 0, stderr: "" });
+      const text = page.stdout;
+      expect(text).toStartWith(`Usage: tend ${c}`);
+      expect(text).toMatch(/\nExit status:\n  0 +\S/);
+      expect(text).toContain(`\nExample:\n  tend ${c}`);
+      expect(text).not.toContain("Global options:"); // its own page, not the overview
+      if (c !== "version" && c !== "help" && c !== "shutdown" && c !== "pid" && c !== "signal") expect(text).toContain("\nOptions:\n");
+      // tend CMD --help and tend CMD -h print the same page.
+      for (const flag of ["--help", "-h"]) {
+        const r = await runCli([c, flag]);
+        expect({ c, flag, code: r.code, out: r.stdout }).toEqual({ c, flag, code: 0, out: text });
+      }
+    }
+    // A bad option does not hide the help that was asked for.
+    expect((await runCli(["status", "--bogus", "--help"])).stdout).toStartWith("Usage: tend status");
   });
 
   test("no colour when NO_COLOR is set or stdout is not a tty", async () => {

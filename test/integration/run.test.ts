@@ -278,6 +278,20 @@ describe("tend run: bad options exit 2 with a message", () => {
     const res = await run(args, env);
     expect(res.code).toBe(2);
     expect(res.stdout.length).toBe(0);
-    expect(res.stderr.toString()).toContain(`tend run: ${msg}`);
+    // The message, then only run's synopsis (not the whole overview).
+    expect(res.stderr.toString()).toStartWith(`tend: run: ${msg}`);
+    expect(res.stderr.toString()).toEndWith("\nusage: tend run [OPTIONS] -- CMD [ARG...]  (tend help run)\n");
+  });
+
+  test("tend run --help / -h: run's own help, exit 0; after -- they belong to the command (#12.10)", async () => {
+    for (const args of [["--help"], ["-h"], ["--name", "x", "--help", "--", "true"]]) {
+      const res = await run(args, {});
+      expect({ args, code: res.code }).toEqual({ args, code: 0 });
+      expect(res.stdout.toString()).toStartWith("Usage: tend run [OPTIONS] -- CMD [ARG...]\n");
+      expect(res.stdout.toString()).toContain("--stop-timeout S");
+    }
+    const passed = await run(["--no-restart", "--", "sh", "-c", 'echo "got $1"', "sh", "--help"], {});
+    expect(passed.code).toBe(0);
+    expect(passed.stdout.toString()).toBe("got --help\n");
   });
 });
