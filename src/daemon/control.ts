@@ -101,7 +101,7 @@ export class Control {
     let s: ProcessSnapshot;
     for (;;) {
       rec = await this.current(rec);
-      if (!rec) return result(held, "BAD_NAME", "removed by a reload");
+      if (!rec) return result(held, "BAD_NAME", "removed meanwhile (by a reload or removeProcessGroup)");
       if (rec.snapshot.state === "STOPPING") {
         await this.waitFor(rec, (x) => isStoppedState(x.state));
         continue;

@@ -55,6 +55,23 @@ describe("restart racing a reload", () => {
     await expectNoChildren(d.pid);
   });
 
+  test("a restart whose program a reload removes mid-way answers BAD_NAME and starts nothing", async () => {
+    const marker = 555500 + (process.pid % 1000);
+    d = await startDaemon(stubborn("gone", marker, 0) + stubborn("stays", marker + 1, 0));
+    await d.waitState("gone", "RUNNING");
+    const restart = d.cli("restart", "gone");
+    await d.waitState("gone", "STOPPING");
+    d.writeConfig(stubborn("stays", marker + 1, 0));
+    expect((await d.cli("reload")).stdout).toContain("gone: removed");
+    const r = await restart;
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain("removed meanwhile");
+    expect((await d.services()).map((s) => s.name)).toEqual(["stays"]);
+    await expectEveryChildOwned(d);
+    const dm = d;
+    await waitFor(() => sleeps(dm.pid, marker).length === 0, { what: "no process of the removed program" });
+  });
+
   test("random reloads while `restart all` loops: every child belongs to exactly one record, stop all leaves none", async () => {
     const names = ["a", "b", "c", "d"];
     const marker = 556000 + (process.pid % 1000);
