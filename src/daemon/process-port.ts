@@ -9,6 +9,7 @@ import { osPipe } from "../sys/libc.ts";
 import { lookupUser, type UserEntry } from "../sys/users.ts";
 import { parseSignal, signalNumber } from "../core/signals.ts";
 import { launchFor } from "./user-launch.ts";
+import { fdShortage, startRefusal } from "./fd-reserve.ts";
 
 export interface ExitInfo {
   readonly code: number | null;
@@ -121,7 +122,15 @@ export function spawnProgram(cfg: ProgramConfig, ctx: SpawnContext): ChildHandle
   checkDirectory(cfg.directory);
   const file = resolveCommand(argv0, env.PATH, cfg.directory);
 
-  const [outR, outW] = osPipe();
+  // Refused before anything is opened: running short never fails a start halfway.
+  const refusal = startRefusal();
+  if (refusal) throw new SpawnError(refusal, "FAILED");
+  let outR: number, outW: number;
+  try {
+    [outR, outW] = osPipe();
+  } catch {
+    throw new SpawnError(fdShortage(), "FAILED");
+  }
   let errR: number | null = null;
   let errW: number;
   if (cfg.redirectStderr) {
@@ -129,10 +138,10 @@ export function spawnProgram(cfg: ProgramConfig, ctx: SpawnContext): ChildHandle
   } else {
     try {
       [errR, errW] = osPipe();
-    } catch (e) {
+    } catch {
       closeSync(outR);
       closeSync(outW);
-      throw new SpawnError(`too many open files to spawn '${cfg.name}'`, "FAILED");
+      throw new SpawnError(fdShortage(), "FAILED");
     }
   }
 
@@ -185,7 +194,7 @@ function describeSpawnFailure(e: unknown, argv0: string): string {
       return `command at '${argv0}' is not executable (not a program or script with #!)`;
     case "EMFILE":
     case "ENFILE":
-      return `too many open files to spawn '${argv0}'`;
+      return `too many open files to spawn '${argv0}' (${fdShortage()})`;
     case "EAGAIN":
       return `Too many processes in process table to spawn '${argv0}'`;
     default:

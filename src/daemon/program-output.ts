@@ -62,6 +62,8 @@ export class ProgramOutput {
 
   /** Start draining a new child's pipes; resolves when both reach EOF. */
   attach(child: ChildHandle): Promise<void> {
+    this.stdout.file?.prepare();
+    if (this.stderr !== this.stdout) this.stderr.file?.prepare();
     const noting = (log: StreamLog) => ({
       write: (chunk: Uint8Array) => {
         this.lastActivityAt = performance.now();

@@ -71,6 +71,15 @@ export class LogFile {
     return this.thread ? this.thread.flushed() : Promise.resolve();
   }
 
+  /**
+   * Open the file now (a program's start: its log files are held from its spawn on, as
+   * supervisord does, so the descriptors a start costs are all taken when it is counted).
+   * A file on a writer thread opens there at its first write.
+   */
+  prepare(): void {
+    this.direct?.prepare();
+  }
+
   /** Close and reopen on the next write (external logrotate, SIGUSR2). */
   reopen(): void {
     if (this.direct) this.direct.reopen();

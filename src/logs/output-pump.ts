@@ -7,22 +7,45 @@ export interface Sink {
 }
 
 import { closeSync } from "node:fs";
+import { openFdCount } from "../sys/fds.ts";
+
+/**
+ * Bun.file(fd).stream() reads a dup of `fd`, made on the first read, and closes that dup
+ * at EOF, never `fd` itself: holding both would cost two descriptors per pipe. Whether
+ * this Bun dups is seen once, by counting around the first read (the count cannot move
+ * otherwise within one synchronous step); until it is known to, `fd` is kept, so a Bun
+ * that reads `fd` itself never has it closed under it.
+ */
+let bunDupsFd = false;
 
 /** Resolves at EOF (every writer, grandchildren included, has closed the pipe). */
 export async function pump(fd: number, sink: Sink): Promise<void> {
+  let ownFd = true;
   try {
-    for await (const chunk of Bun.file(fd).stream()) {
-      const room = sink.write(chunk);
+    const reader = Bun.file(fd).stream().getReader();
+    const before = bunDupsFd ? 0 : openFdCount(-1);
+    let next = reader.read();
+    if (!bunDupsFd && before >= 0 && openFdCount(-1) === before + 1) bunDupsFd = true;
+    if (bunDupsFd) {
+      closeSync(fd);
+      ownFd = false;
+    }
+    for (;;) {
+      const { done, value } = await next;
+      if (done) break;
+      const room = sink.write(value);
       if (room) await room;
+      next = reader.read();
     }
   } catch {
     /* a read error ends the stream like EOF would */
   } finally {
-    // Bun.file(fd).stream() does not close the fd at EOF.
-    try {
-      closeSync(fd);
-    } catch {
-      /* already closed */
+    if (ownFd) {
+      try {
+        closeSync(fd);
+      } catch {
+        /* already closed */
+      }
     }
   }
 }

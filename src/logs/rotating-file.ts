@@ -147,6 +147,16 @@ export class RotatingFile {
     this.closeFd();
   }
 
+  /** Open now, not at the first write; a failure is reported as a failed write would be. */
+  prepare(): void {
+    if (this.fd !== null) return;
+    try {
+      this.open();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
   /** Close the file; output dropped since the last write that worked is marked first, if it can be. */
   close(): void {
     if (this.gap > 0) {

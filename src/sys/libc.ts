@@ -1,6 +1,6 @@
 // The one place tend calls libc directly through bun:ffi: real pipes (Bun's "pipe" is a
 // socketpair, which breaks children that open /dev/stdout), reaping orphans as PID 1 or
-// subreaper, and becoming a subreaper. Loaded lazily so the client never pays for dlopen.
+// subreaper, becoming a subreaper, and the open-files limit. Loaded lazily so the client never pays for dlopen.
 
 import { dlopen, FFIType, ptr, type FFIFunction } from "bun:ffi";
 
@@ -8,6 +8,8 @@ const SYMBOLS = {
   pipe2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
   waitpid: { args: [FFIType.i32, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
   prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 },
+  getrlimit: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+  setrlimit: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
 } as const;
 
 // glibc names its C library libc.so.6; musl (Alpine) ships it as the dynamic loader itself.
@@ -60,4 +62,28 @@ const PR_SET_CHILD_SUBREAPER = 36;
 /** Orphaned descendants get reparented to us instead of to init, so we can reap and kill them. */
 export function becomeSubreaper(): boolean {
   return libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) === 0;
+}
+
+/** RLIMIT_NOFILE: 7 on every Linux architecture tend targets (x86_64, aarch64). */
+const RLIMIT_NOFILE = 7;
+
+export interface FdLimit {
+  readonly soft: number;
+  readonly hard: number;
+}
+
+/** The open-files limit (RLIM_INFINITY reads as Number.MAX_SAFE_INTEGER). */
+export function getFdLimit(): FdLimit {
+  const lim = new BigUint64Array(2);
+  if (libc().getrlimit(RLIMIT_NOFILE, ptr(lim)) !== 0) throw new Error("getrlimit(RLIMIT_NOFILE) failed");
+  const n = (v: bigint) => (v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v));
+  return { soft: n(lim[0]!), hard: n(lim[1]!) };
+}
+
+/** Set the soft open-files limit (at most the hard one); false when the kernel refuses. */
+export function setFdSoftLimit(soft: number): boolean {
+  const lim = new BigUint64Array(2);
+  if (libc().getrlimit(RLIMIT_NOFILE, ptr(lim)) !== 0) return false;
+  lim[0] = BigInt(soft) < lim[1]! ? BigInt(soft) : lim[1]!;
+  return libc().setrlimit(RLIMIT_NOFILE, ptr(lim)) === 0;
 }

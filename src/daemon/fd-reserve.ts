@@ -1,0 +1,66 @@
+// The daemon's file descriptors. At start the soft limit goes up to the hard one. Then a
+// reserve is kept that program starts never take: a start that would eat into it is refused
+// with "file descriptors: N in use of M" (a spawn error, so the program goes BACKOFF/FATAL
+// and status says why) instead of failing halfway through a spawn, and accepting a client,
+// reopening logs and shutting down always have descriptors to work with. A connection is
+// refused once only the last quarter of the reserve is left, so clients alone never take
+// the last descriptor either (at EMFILE, accept() would spin).
+
+import { openFdCount } from "../sys/fds.ts";
+import { getFdLimit, setFdSoftLimit, type FdLimit } from "../sys/libc.ts";
+
+/**
+ * The most one start holds at its peak: two pipes (both ends until the child has them), the
+ * pidfd Bun watches it with, its two log files (opened at spawn, as supervisord does), and
+ * what Bun takes while it spawns. Once running it keeps one end of each pipe, the pidfd and
+ * the log files.
+ */
+export const FDS_PER_START = 10;
+
+/** Kept free of program starts: 1/16 of the limit, at least 48, at most 1024. */
+export function reserveFor(limit: number): number {
+  return Math.min(1024, Math.max(48, Math.floor(limit / 16)));
+}
+
+export interface FdUse {
+  readonly inUse: number;
+  readonly limit: number;
+  readonly reserve: number;
+}
+
+export function fdUse(): FdUse {
+  const limit = getFdLimit().soft;
+  return { inUse: openFdCount(limit), limit, reserve: reserveFor(limit) };
+}
+
+const shortage = (u: FdUse) => `file descriptors: ${u.inUse} in use of ${u.limit}`;
+
+/** null when a program start fits beside the reserve; otherwise why it does not. */
+export function startRefusal(): string | null {
+  const u = fdUse();
+  if (u.inUse + FDS_PER_START + u.reserve <= u.limit) return null;
+  return `${shortage(u)} (a start needs up to ${FDS_PER_START}, and ${u.reserve} are kept for clients and shutdown): raise the daemon's limit (ulimit -n, LimitNOFILE=)`;
+}
+
+/** null while a client connection may be kept; otherwise why it is turned away. */
+export function connectionRefusal(): string | null {
+  const u = fdUse();
+  if (u.inUse <= u.limit - Math.floor(u.reserve / 4)) return null;
+  return `${shortage(u)}: the daemon keeps its last descriptors for stopping programs; try again when connections close`;
+}
+
+/** The words for a spawn that failed for want of descriptors (EMFILE/ENFILE). */
+export function fdShortage(): string {
+  return shortage(fdUse());
+}
+
+/**
+ * Raise the soft open-files limit to the hard one, once, before anything is spawned: a
+ * supervisor's descriptors grow with its programs. Returns the limits before and after.
+ * (Bun raises it too when it starts; this does not rely on that.)
+ */
+export function raiseFdLimit(): { readonly before: FdLimit; readonly after: FdLimit } {
+  const before = getFdLimit();
+  if (before.soft < before.hard) setFdSoftLimit(before.hard);
+  return { before, after: getFdLimit() };
+}
