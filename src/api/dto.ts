@@ -56,6 +56,14 @@ export interface DaemonDTO {
   programs: number;
 }
 
+/** The answer to a shutdown that waits (POST /api/shutdown?wait=1): every process gone, or who is not. */
+export interface ShutdownDTO {
+  ok: boolean;
+  message: string;
+  /** "1234 (sleep)", for each process still alive once the stop and the sweep are done. */
+  survivors: string[];
+}
+
 export interface ErrorDTO {
   error: { code: ErrorCode; message: string; details?: unknown };
 }

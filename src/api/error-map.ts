@@ -15,6 +15,7 @@ export const ERROR_MAP: { readonly [C in ErrorCode]: { readonly http: number; re
   NO_FILE: { http: 404, exit: 1 },
   NOT_EXECUTABLE: { http: 500, exit: 1 },
   SHUTTING_DOWN: { http: 503, exit: 1 },
+  STILL_RUNNING: { http: 500, exit: 1 },
   INVALID_CONFIG: { http: 422, exit: 2 },
   NO_DAEMON: { http: 503, exit: 4 },
   ALREADY_RUNNING: { http: 409, exit: 1 },

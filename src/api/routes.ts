@@ -3,7 +3,7 @@
 
 import { TendError, isTendError } from "../core/errors.ts";
 import type { ActionResult } from "../daemon/control.ts";
-import type { DaemonDTO, ErrorDTO, ReloadPlanDTO, ServiceDTO } from "./dto.ts";
+import type { DaemonDTO, ErrorDTO, ReloadPlanDTO, ServiceDTO, ShutdownDTO } from "./dto.ts";
 import { httpStatusOf } from "./error-map.ts";
 import { parseAutostartBody, type AutostartResultDTO } from "../http/autostart.ts";
 import { sseResponse } from "../http/events.ts";
@@ -22,7 +22,8 @@ export interface ApiBackend {
   readLog(name: string, stream: "stdout" | "stderr", lines: number): string | Promise<string>;
   followLog(name: string, stream: "stdout" | "stderr", lines: number): ReadableStream<Uint8Array>;
   reload(dryRun: boolean): Promise<ReloadPlanDTO>;
-  shutdown(): void;
+  /** Resolves once every program is stopped and the daemon checked that nothing is left. */
+  shutdown(): Promise<ShutdownDTO>;
   daemon(): DaemonDTO;
   /** Server-sent events: a snapshot of every process, then each state change (src/http/events.ts). */
   events(): ReadableStream<Uint8Array>;
@@ -88,10 +89,14 @@ const ROUTES: Array<[method: string, pattern: RegExp, handler: Handler]> = [
     return new Response(b.followLog(p[1]!, stream, lines), { headers: { ...TEXT, "x-accel-buffering": "no", "cache-control": "no-cache" } });
   }],
   ["POST", /^\/api\/reload$/, async (b, _p, u) => json(await b.reload(flag(u, "dry_run", false)))],
-  ["POST", /^\/api\/shutdown$/, (b) => {
+  ["POST", /^\/api\/shutdown$/, async (b, _p, u) => {
     // After this answer is on its way: the shutdown may finish within the same tick.
-    setTimeout(() => b.shutdown(), 0);
-    return json({ ok: true, message: "shutting down" }, 202);
+    const done = new Promise<ShutdownDTO>((r) => setTimeout(() => r(b.shutdown()), 0));
+    if (!flag(u, "wait", false)) return json({ ok: true, message: "shutting down" }, 202);
+    // wait=1: answer once every process is gone, or name the ones that are not.
+    const r = await done;
+    if (!r.ok) throw new TendError("STILL_RUNNING", `shutdown left ${r.survivors.length} process(es) running: ${r.survivors.join(", ")}`, r);
+    return json(r);
   }],
   ["GET", /^\/api\/daemon$/, (b) => json(b.daemon())],
   // The browser's doors (src/http/, src/web/): live state, metrics, the autostart switch, the page.

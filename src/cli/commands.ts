@@ -3,7 +3,7 @@
 import type { ServiceDTO } from "../api/dto.ts";
 import { exitCodeOf } from "../api/error-map.ts";
 import { Client } from "../client/client.ts";
-import { TendError } from "../core/errors.ts";
+import { TendError, isTendError } from "../core/errors.ts";
 import { isRunningState } from "../core/states.ts";
 import { isLive } from "../sys/proc.ts";
 import { isTerminal } from "../sys/terminal.ts";
@@ -93,9 +93,25 @@ async function pid(client: Client, name: string | null): Promise<number> {
   return s.pid ? 0 : 7;
 }
 
+/**
+ * "Shut down" and exit 0 only when the daemon said every process is gone and then exited.
+ * The daemon names what it could not stop (STILL_RUNNING); if it ends without answering,
+ * the programs it had are checked here and any still alive are named.
+ */
 async function shutdown(client: Client): Promise<number> {
   const info = await client.daemon();
-  await client.shutdown();
+  const before = await client.services();
+  try {
+    await client.shutdown();
+  } catch (e) {
+    if (isTendError(e) && e.code === "STILL_RUNNING") throw e;
+    const alive = before.filter((s) => s.pid && isLive(s.pid)).map((s) => `${s.name} (pid ${s.pid})`);
+    throw new TendError(
+      "STILL_RUNNING",
+      `the daemon (pid ${info.pid}) ended without confirming that its programs stopped (${(e as Error).message})` +
+        (alive.length ? `; still running: ${alive.join(", ")}` : "; none of its programs' pids is alive"),
+    );
+  }
   // Return once the daemon is gone, so scripts can rely on it.
   // Gone, or a zombie its parent has not reaped yet: gone for us.
   while (isLive(info.pid)) await Bun.sleep(10);

@@ -1,7 +1,7 @@
 // Typed client of the daemon's HTTP API over its unix socket. Every failure becomes a
 // TendError carrying the server's code, or NO_DAEMON with what to do about it.
 
-import type { ActionResultDTO, DaemonDTO, ErrorDTO, ReloadPlanDTO, ServiceDTO } from "../api/dto.ts";
+import type { ActionResultDTO, DaemonDTO, ErrorDTO, ReloadPlanDTO, ServiceDTO, ShutdownDTO } from "../api/dto.ts";
 import { TendError, type ErrorCode } from "../core/errors.ts";
 
 export class Client {
@@ -58,8 +58,9 @@ export class Client {
   reload(dryRun: boolean): Promise<ReloadPlanDTO> {
     return this.json("POST", `/api/reload${dryRun ? "?dry_run=1" : ""}`);
   }
-  shutdown(): Promise<unknown> {
-    return this.json("POST", "/api/shutdown");
+  /** Answers once every program is stopped, or throws STILL_RUNNING naming what is not. */
+  shutdown(): Promise<Partial<ShutdownDTO>> {
+    return this.json("POST", "/api/shutdown?wait=1");
   }
   daemon(): Promise<DaemonDTO> {
     return this.json("GET", "/api/daemon");

@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   "NO_FILE",           // command not found / no such log file
   "NOT_EXECUTABLE",    // command not executable
   "SHUTTING_DOWN",     // the daemon is stopping
+  "STILL_RUNNING",     // a stop or shutdown finished with processes still alive (named)
   "INVALID_CONFIG",    // config failed to load (details list every issue)
   "NO_DAEMON",         // client: nothing answers on the socket
   "ALREADY_RUNNING",   // daemon: another daemon holds the socket

@@ -5,7 +5,7 @@
 import { closeSync, openSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { ApiBackend } from "../api/routes.ts";
-import type { DaemonDTO, ReloadPlanDTO, ServiceDTO } from "../api/dto.ts";
+import type { DaemonDTO, ReloadPlanDTO, ServiceDTO, ShutdownDTO } from "../api/dto.ts";
 import type { Config, ProgramConfig } from "../config/types.ts";
 import { loadAnyConfig } from "../import/load.ts";
 import { TendError } from "../core/errors.ts";
@@ -24,6 +24,7 @@ import { Fanout } from "../logs/fanout.ts";
 import { notifyStopping } from "./sd-notify.ts";
 import { ProgramOutput } from "./program-output.ts";
 import { descendants } from "./reaper.ts";
+import { isLive, namePid } from "../sys/proc.ts";
 import { planReload } from "./reload-plan.ts";
 import type { RunningFile } from "./running-file.ts";
 import { serviceView } from "./service-view.ts";
@@ -68,6 +69,7 @@ export class App implements ApiBackend {
   /** Starts asked for (API, reload) wait for this: what a previous daemon left must be gone first. */
   private booting: Promise<unknown> = Promise.resolve();
   private shutdownPromise: Promise<void> | null = null;
+  private shutdownResult: Promise<ShutdownDTO> | null = null;
 
   constructor(
     public config: Config,
@@ -366,21 +368,40 @@ export class App implements ApiBackend {
 
   // ---- shutdown ----------------------------------------------------------------------------
 
-  /** Stop everything in reverse priority order, then leave with `exitCode`. Idempotent. */
-  shutdown(exitCode = 0): Promise<void> {
-    if (this.shutdownPromise) return this.shutdownPromise;
+  /**
+   * Stop everything in reverse priority order, sweep what escaped, check that nothing is
+   * left, then leave with `exitCode` (1 if something is). Idempotent. Resolves, before the
+   * daemon exits, with what the check found. Nothing thrown on the way (a descriptor
+   * shortage, a bug) skips the killing: the programs never outlive the daemon for that.
+   */
+  shutdown(exitCode = 0): Promise<ShutdownDTO> {
+    if (this.shutdownResult) return this.shutdownResult;
     this.sup.shuttingDown = true;
     notifyStopping();
     this.logger.info("shutting down: stopping all programs");
+    let report: (r: ShutdownDTO) => void = () => {};
+    this.shutdownResult = new Promise<ShutdownDTO>((r) => (report = r));
     this.shutdownPromise = (async () => {
-      // BACKOFF and STARTING count as running: stopping them cancels pending retries.
-      const recs = this.sup.ordered().filter((r) => !isStoppedState(r.snapshot.state));
-      await this.control.stopOrdered(recs);
-      await this.killLeftovers();
-      this.logger.info("all programs stopped; exiting");
-      await this.onShutdownComplete(exitCode);
+      try {
+        // BACKOFF and STARTING count as running: stopping them cancels pending retries.
+        const recs = this.sup.ordered().filter((r) => !isStoppedState(r.snapshot.state));
+        await this.control.stopOrdered(recs);
+      } catch (e) {
+        this.logger.error(`stopping programs failed (${(e as Error).message}): killing them all with SIGKILL`);
+        this.forceKill();
+      }
+      const left = await this.killLeftovers();
+      const survivors = left.map(namePid);
+      if (survivors.length) this.logger.error(`shutdown left ${survivors.length} process(es) running: ${survivors.join(", ")}`);
+      else this.logger.info("all programs stopped; exiting");
+      report({
+        ok: survivors.length === 0,
+        message: survivors.length ? `left running: ${survivors.join(", ")}` : "every process stopped",
+        survivors,
+      });
+      await this.onShutdownComplete(survivors.length && exitCode === 0 ? 1 : exitCode);
     })();
-    return this.shutdownPromise;
+    return this.shutdownResult;
   }
 
   /** A second SIGTERM/SIGINT while stopping: SIGKILL every process group right away. */
@@ -393,13 +414,32 @@ export class App implements ApiBackend {
    * Processes that escaped their program's group (setsid, double fork) or outlived an exited
    * program are our descendants (we are their subreaper): TERM them, then KILL.
    */
-  private async killLeftovers(): Promise<void> {
-    let left = descendants();
-    if (left.length === 0) return;
+  private async killLeftovers(): Promise<number[]> {
+    let left = this.descendantsOrRecords();
+    if (left.length === 0) return left;
     this.logger.warn(`stopping ${left.length} leftover process(es): ${left.join(", ")}`);
     for (const pid of left) signalProcess(pid, "TERM", false);
     const deadline = realClock.monotonic() + 2000;
-    while ((left = descendants()).length > 0 && realClock.monotonic() < deadline) await Bun.sleep(20);
+    while ((left = this.descendantsOrRecords()).length > 0 && realClock.monotonic() < deadline) await Bun.sleep(20);
     for (const pid of left) signalProcess(pid, "KILL", false);
+    // SIGKILL cannot be ignored, but a process in uninterruptible sleep (a hung disk, NFS)
+    // takes it only when the kernel lets go: what is still there after this is named.
+    const killed = realClock.monotonic() + 2000;
+    while ((left = this.descendantsOrRecords()).length > 0 && realClock.monotonic() < killed) await Bun.sleep(20);
+    return left;
+  }
+
+  /**
+   * Our live descendants; if /proc cannot be read (no descriptor left to read it with), the
+   * programs' own pids, so the sweep still signals them and what is alive is still named.
+   */
+  private descendantsOrRecords(): number[] {
+    try {
+      return descendants();
+    } catch (e) {
+      this.logger.error(`cannot list leftover processes (${(e as Error).message}): checking the programs' own pids only`);
+      const pids = [...this.sup.records.values()].map((r) => r.snapshot.pid).filter((p): p is number => !!p);
+      return pids.filter((p) => isLive(p));
+    }
   }
 }

@@ -13,6 +13,7 @@ import { formatIssues, loadConfig } from "../config/load.ts";
 import type { Config, ConfigIssue } from "../config/types.ts";
 import { isTendError } from "../core/errors.ts";
 import { App } from "./app.ts";
+import { connectionRefusal, raiseFdLimit, reserveFor } from "./fd-reserve.ts";
 import { DaemonLog, logsToStderr } from "./daemon-log.ts";
 import { installReaper, reapOrphans } from "./reaper.ts";
 import { takeOverRunningFile } from "./leftovers.ts";
@@ -74,6 +75,13 @@ export async function supervise(config: Config, log: DaemonLog, opts: SuperviseO
   // daemon down: its log file still has everything.
   process.stdout.on("error", () => {});
   process.stderr.on("error", () => {});
+  // A supervisor must be the last thing to fail: an error nothing caught (a descriptor
+  // shortage in some corner) is logged, and the daemon carries on supervising.
+  process.on("uncaughtException", (e) => log.error(`internal error (tend carries on): ${e?.stack ?? e}`));
+  process.on("unhandledRejection", (e) => log.error(`internal error (tend carries on): ${(e as Error)?.stack ?? e}`));
+  const fds = raiseFdLimit();
+  if (fds.after.soft !== fds.before.soft) log.info(`open files: soft limit raised from ${fds.before.soft} to ${fds.after.soft}`);
+  log.debug(`open files: limit ${fds.after.soft}, ${reserveFor(fds.after.soft)} kept free of program starts`);
   let server: NodeListener | null = null;
   let http: HttpListener | null = null;
   let resolveExit: (code: number) => void = () => {};
@@ -104,7 +112,7 @@ export async function supervise(config: Config, log: DaemonLog, opts: SuperviseO
       // No idle or body deadline on the socket: streams (log follow) may be quiet for hours.
       serveNode(
         { unix: config.daemon.socket },
-        { fetch: (req) => handle(app, req), maxBodyBytes: MAX_BODY_BYTES, bodyTimeoutSecs: 0, idleTimeoutSecs: 0 },
+        { fetch: (req) => handle(app, req), maxBodyBytes: MAX_BODY_BYTES, bodyTimeoutSecs: 0, idleTimeoutSecs: 0, admit: connectionRefusal },
       ),
     );
   }

@@ -21,9 +21,17 @@ function childPids(): number[] {
 
 const isZombie = (pid: number): boolean => procStat(pid)?.state === "Z";
 
+/**
+ * Never throws: it runs from a signal handler, and /proc cannot be read when every
+ * descriptor is taken. A zombie left then is reaped at the next SIGCHLD.
+ */
 export function reapOrphans(): number {
   let n = 0;
-  for (const pid of childPids()) if (!bunPids.has(pid) && isZombie(pid) && reapPid(pid)) n++;
+  try {
+    for (const pid of childPids()) if (!bunPids.has(pid) && isZombie(pid) && reapPid(pid)) n++;
+  } catch {
+    /* EMFILE: next time */
+  }
   return n;
 }
 

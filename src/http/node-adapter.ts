@@ -22,7 +22,7 @@
 // answers unparseable requests with 400/431 itself.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 
 /** What a handler may know about the connection. */
 export interface Peer {
@@ -39,6 +39,11 @@ export interface NodeServeOptions {
   readonly bodyTimeoutSecs: number;
   /** Seconds a keep-alive connection may sit idle, or a client leave an answer unread; 0 = no limit. */
   readonly idleTimeoutSecs: number;
+  /**
+   * Asked as each connection is accepted: a reason turns it away with a 503 saying so
+   * (the daemon's descriptors are running out), null keeps it.
+   */
+  readonly admit?: () => string | null;
 }
 
 export type ListenOn = { readonly unix: string } | { readonly hostname: string; readonly port: number };
@@ -62,6 +67,7 @@ const tooLarge = (max: number) => json(413, { error: { code: "BAD_REQUEST", mess
 export function serveNode(on: ListenOn, opts: NodeServeOptions): Promise<NodeListener> {
   const server = createServer((req, res) => void respond(req, res, opts).catch(() => res.destroy()));
   server.keepAliveTimeout = opts.idleTimeoutSecs * 1000;
+  if (opts.admit) server.on("connection", (socket) => turnAway(socket, opts.admit!()));
   if ("unix" in on) server.listen(on.unix);
   else server.listen(on.port, on.hostname);
   return new Promise<NodeListener>((resolve, reject) => {
@@ -77,6 +83,16 @@ export function serveNode(on: ListenOn, opts: NodeServeOptions): Promise<NodeLis
       server.once("error", reject);
     }
   });
+}
+
+/** Answer 503 with `why` and close, before the request is read; nothing when `why` is null. */
+function turnAway(socket: Socket, why: string | null): void {
+  if (why === null) return;
+  const body = JSON.stringify({ error: { code: "FAILED", message: why } });
+  socket.on("error", () => {});
+  socket.end(
+    `HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 function stop(server: Server, closeActive: boolean): Promise<void> {

@@ -14,6 +14,7 @@ import { TendError } from "../core/errors.ts";
 import { BasicAuth, unauthorized, type Credentials } from "./auth.ts";
 import { crossOriginReason, forbidden } from "./origin.ts";
 import { serveNode, type NodeListener, type Peer } from "./node-adapter.ts";
+import { connectionRefusal } from "../daemon/fd-reserve.ts";
 import { AuthThrottle, type ThrottleOptions } from "./throttle.ts";
 
 /** Request bodies above this are refused with 413 (supervisorctl's XML-RPC calls are tiny). */
@@ -129,7 +130,7 @@ export async function startHttp(
   try {
     server = await serveNode(
       { hostname, port },
-      { fetch: tcpFetch(backend, creds, o), maxBodyBytes: o.maxBodyBytes, bodyTimeoutSecs: o.bodyTimeoutSecs, idleTimeoutSecs: o.idleTimeoutSecs },
+      { fetch: tcpFetch(backend, creds, o), maxBodyBytes: o.maxBodyBytes, bodyTimeoutSecs: o.bodyTimeoutSecs, idleTimeoutSecs: o.idleTimeoutSecs, admit: connectionRefusal },
     );
   } catch (e) {
     throw new TendError("FAILED", `cannot listen on http://${listen}/ ([http] listen): ${(e as Error).message}`);

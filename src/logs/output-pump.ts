@@ -10,11 +10,11 @@ import { closeSync } from "node:fs";
 import { openFdCount } from "../sys/fds.ts";
 
 /**
- * Bun.file(fd).stream() reads a dup of `fd`, made on the first read, and closes that dup
- * at EOF, never `fd` itself: holding both would cost two descriptors per pipe. Whether
- * this Bun dups is seen once, by counting around the first read (the count cannot move
- * otherwise within one synchronous step); until it is known to, `fd` is kept, so a Bun
- * that reads `fd` itself never has it closed under it.
+ * Bun.file(fd).stream() reads a dup of `fd`, made when its reader is taken (Bun 1.4.5), and
+ * closes that dup at EOF, never `fd` itself: holding both would cost two descriptors per
+ * pipe. Whether this Bun dups is seen by counting around taking the reader and the first
+ * read (nothing else can open or close a descriptor within that synchronous step); until
+ * it has been seen, `fd` is kept, so a Bun that reads `fd` itself never has it closed.
  */
 let bunDupsFd = false;
 
@@ -22,8 +22,8 @@ let bunDupsFd = false;
 export async function pump(fd: number, sink: Sink): Promise<void> {
   let ownFd = true;
   try {
-    const reader = Bun.file(fd).stream().getReader();
     const before = bunDupsFd ? 0 : openFdCount(-1);
+    const reader = Bun.file(fd).stream().getReader();
     let next = reader.read();
     if (!bunDupsFd && before >= 0 && openFdCount(-1) === before + 1) bunDupsFd = true;
     if (bunDupsFd) {

@@ -46,6 +46,26 @@ export function liveGroups(pgids: ReadonlySet<number>): Set<number> {
   return live;
 }
 
+/** Live (non-zombie) members of process group `pgid`. */
+export function liveMembers(pgid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const st = procStat(entry);
+    if (st && st.state !== "Z" && st.pgrp === pgid) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** "1234 (sleep)": a pid with its command name, for messages that name a process. */
+export function namePid(pid: number): string {
+  try {
+    return `${pid} (${readFileSync(`/proc/${pid}/comm`, "utf8").trim()})`;
+  } catch {
+    return String(pid);
+  }
+}
+
 /** This boot's id: a start time is only meaningful within the boot it was read in. */
 export function bootId(): string | null {
   try {

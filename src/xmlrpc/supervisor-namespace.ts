@@ -418,7 +418,7 @@ export const SUPERVISOR_METHODS: Record<string, Impl> = {
   },
   shutdown: (b) => {
     // Answer first; the stop (every program, in order) then the exit happen after.
-    setTimeout(() => b.shutdown(), 0);
+    setTimeout(() => void b.shutdown(), 0);
     return true;
   },
   restart: (b, state) => {

@@ -54,7 +54,7 @@ class Fake {
         this.reloads++;
         return { added: [], changed: [], removed: [], unchanged: ["web"], daemon_changed: [], applied: true };
       },
-      shutdown: () => {},
+      shutdown: async () => ({ ok: true, message: "every process stopped", survivors: [] }),
       daemon: () => ({ pid: 1, version: "x", config_file: "f", socket: "s", log_dir: "l", started_at: new Date().toISOString(), state: "RUNNING", programs: 1 }),
       events: () => new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode("event: snapshot\ndata: {}\n\n")) }),
       metrics: () => "tend_programs 1\n",
