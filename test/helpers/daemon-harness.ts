@@ -64,10 +64,12 @@ export class Daemon {
   }
 
   /** Start the daemon and wait until its socket answers. */
-  async start(opts: { waitReady?: boolean; env?: Record<string, string> } = {}): Promise<this> {
+  async start(opts: { waitReady?: boolean; env?: Record<string, string>; nofile?: number } = {}): Promise<this> {
     // One O_APPEND descriptor for both streams, so stdout and stderr never overwrite each other.
     const fd = openSync(this.daemonLog, "a");
-    this.proc = Bun.spawn(tendArgv("daemon", "-c", this.configFile), {
+    const argv = tendArgv("daemon", "-c", this.configFile);
+    // nofile: the daemon runs under `ulimit -n` (soft and hard), as an operator's shell would set it.
+    this.proc = Bun.spawn(opts.nofile ? ["sh", "-c", `ulimit -n ${opts.nofile} && exec "$@"`, "sh", ...argv] : argv, {
       cwd: this.dir,
       stdin: "ignore",
       stdout: fd,

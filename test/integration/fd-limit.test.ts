@@ -1,0 +1,120 @@
+// The daemon at its open-files limit (#11 finding 3): each program costs one descriptor per
+// pipe plus its pidfd (and its log files); a start that does not fit is refused with
+// "file descriptors: N in use of M"; the daemon stays up and answers; `tend shutdown` says
+// "Shut down" (exit 0) only when no process is left, and names what is left otherwise.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { Daemon, makeTempDir, waitFor } from "../helpers/daemon-harness.ts";
+
+let d: Daemon | null = null;
+let mark = "";
+
+/** Live processes whose command line holds the test's marker (its programs are `sleep MARKi`). */
+function marked(): number[] {
+  const pids: number[] = [];
+  for (const e of readdirSync("/proc")) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
+      if (stat[stat.lastIndexOf(")") + 2] === "Z") continue;
+      if (readFileSync(`/proc/${e}/cmdline`, "utf8").includes(mark)) pids.push(Number(e));
+    } catch {
+      /* gone */
+    }
+  }
+  return pids;
+}
+
+afterEach(async () => {
+  if (d) {
+    if (d.proc && d.proc.exitCode === null) await d.stop();
+    d.cleanup();
+    d = null;
+  }
+  // Whatever the daemon left (the bug this file is about), by pid.
+  for (const pid of marked()) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  }
+});
+
+/** A fresh numeric marker: `sleep` takes it as its duration, and /proc finds it in argv. */
+const newMark = () => `7${Math.floor(Math.random() * 1e6).toString().padStart(6, "0")}`;
+
+const programs = (n: number, extra = "") =>
+  Array.from({ length: n }, (_, i) => `[program.p${i}]\ncommand = ["sleep", "${mark}${i}"]\nstartsecs = 0\nstartretries = 0\n${extra}`).join("\n");
+
+const fdCount = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
+
+describe("file descriptors", () => {
+  test("a program holds each descriptor once: at most 3 per program (two pipes' read ends and a pidfd) without log files", async () => {
+    mark = newMark();
+    d = new Daemon(makeTempDir(), programs(20, `autostart = false\nstdout_logfile = "none"\nstderr_logfile = "none"\n`));
+    await d.start();
+    const before = fdCount(d.pid);
+    const r = await d.cli("start", "all");
+    expect(r.code).toBe(0);
+    await waitFor(() => marked().length === 20, { what: "20 programs running" });
+    const after = fdCount(d.pid);
+    // Before the fix: 5 per program (each pipe's read end held twice). A little slack for the
+    // client connection the daemon may still be closing.
+    expect(after - before).toBeLessThanOrEqual(20 * 3 + 4);
+  });
+
+  test("ulimit -n 256 and 100 programs: what does not fit is refused with a clear error, the daemon answers, shutdown leaves nothing", async () => {
+    mark = newMark();
+    d = new Daemon(makeTempDir(), programs(100));
+    await d.start({ nofile: 256 });
+    const all = await waitFor(
+      async () => {
+        const ss = await d!.services();
+        return ss.every((s) => s.state === "RUNNING" || s.state === "FATAL") ? ss : null;
+      },
+      { what: "every program RUNNING or FATAL", timeout: 60_000 },
+    );
+    const running = all.filter((s) => s.state === "RUNNING");
+    const refused = all.filter((s) => s.state === "FATAL");
+    expect(running.length).toBeGreaterThan(10);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const s of refused) expect(s.description).toMatch(/file descriptors: \d+ in use of 256/);
+    expect(marked().length).toBe(running.length);
+
+    // Still answering, on the CLI too, with the reason in status.
+    const st = await d.cli("status");
+    expect(st.stdout).toMatch(/FATAL +file descriptors: \d+ in use of 256/);
+    expect(d.proc!.exitCode).toBeNull();
+
+    const r = await d.cli("shutdown");
+    const left = marked();
+    if (r.code === 0) {
+      expect(r.stdout).toContain("Shut down");
+      expect(left).toEqual([]);
+    } else {
+      for (const pid of left) expect(r.stderr).toContain(String(pid));
+    }
+    expect(left).toEqual([]);
+    await waitFor(() => d!.proc!.exitCode !== null, { what: "the daemon to exit" });
+  }, 120_000);
+
+  test("a daemon that dies during shutdown: `tend shutdown` exits non-zero naming the program still running", async () => {
+    mark = newMark();
+    d = new Daemon(
+      makeTempDir(),
+      `[program.stubborn]\ncommand = ["sh", "-c", "trap '' TERM; sleep ${mark}; :"]\nstartsecs = 0\nstopwaitsecs = 60\n`,
+    );
+    await d.start();
+    await d.waitState("stubborn", "RUNNING");
+    const pid = (await d.service("stubborn")).pid!;
+    const shutdown = d.cli("shutdown");
+    await waitFor(async () => (await d!.service("stubborn").catch(() => null))?.state === "STOPPING", { what: "stubborn STOPPING" });
+    d.proc!.kill("SIGKILL");
+    const r = await shutdown;
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).not.toContain("Shut down");
+    expect(r.stderr).toContain(`stubborn (pid ${pid})`);
+  });
+});
