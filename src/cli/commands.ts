@@ -6,12 +6,10 @@ import { Client } from "../client/client.ts";
 import { TendError, isTendError } from "../core/errors.ts";
 import { isRunningState } from "../core/states.ts";
 import { isLive } from "../sys/proc.ts";
-import { isTerminal } from "../sys/terminal.ts";
 import type { Command } from "./parse-args.ts";
 import { groupOfSpec, selects } from "../core/names.ts";
-import { COLOURS, PLAIN, namespec, reloadPlan, resultLine, statusTable, type Palette } from "./render.ts";
-
-const palette = (): Palette => (process.env.NO_COLOR === undefined && isTerminal(1) ? COLOURS : PLAIN);
+import { paletteFor } from "./colour.ts";
+import { PLAIN, namespec, reloadPlan, resultLine, statusTable, type Palette } from "./render.ts";
 
 
 async function status(client: Client, names: string[], json: boolean): Promise<number> {
@@ -33,7 +31,7 @@ async function status(client: Client, names: string[], json: boolean): Promise<n
     }
   }
   if (json) console.log(JSON.stringify(shown, null, 2));
-  else if (shown.length) console.log(statusTable(shown, palette()));
+  else if (shown.length) console.log(statusTable(shown, paletteFor(1)));
   for (const e of errors) console.error(e);
   // supervisorctl: 3 if any listed process is stopped (wins over a bad name), 0 if all up.
   if (shown.some((s) => !isRunningState(s.state) && s.state !== "STOPPING")) code = 3;
@@ -41,7 +39,7 @@ async function status(client: Client, names: string[], json: boolean): Promise<n
 }
 
 async function action(client: Client, verb: "start" | "stop" | "restart", names: string[], wait: boolean): Promise<number> {
-  const p = palette();
+  const [p, pErr] = [paletteFor(1), paletteFor(2)];
   let code = 0;
   // Each NAME in order; a bad name is reported and the rest still run.
   const outcomes = await Promise.all(
@@ -51,7 +49,7 @@ async function action(client: Client, verb: "start" | "stop" | "restart", names:
     if ("e" in o) {
       const err = o.e as TendError;
       if (err.code === "NO_DAEMON" || err.code === "SHUTTING_DOWN") throw err;
-      console.error(`${o.n}: ${p.red("ERROR")} (${err.message})`);
+      console.error(`${o.n}: ${pErr.red("ERROR")} (${err.message})`);
       code = Math.max(code, exitCodeOf(err.code ?? "FAILED"));
       continue;
     }
@@ -66,17 +64,18 @@ async function action(client: Client, verb: "start" | "stop" | "restart", names:
 }
 
 async function signal(client: Client, sig: string, names: string[]): Promise<number> {
+  const [p, pErr] = [paletteFor(1), paletteFor(2)];
   let code = 0;
   for (const n of names) {
     try {
       for (const r of await client.signal(n, sig)) {
-        console.log(resultLine(r, palette()));
+        console.log(resultLine(r, p));
         if (!r.ok && r.code) code = Math.max(code, exitCodeOf(r.code));
       }
     } catch (e) {
       const err = e as TendError;
       if (err.code === "NO_DAEMON") throw err;
-      console.error(`${n}: ERROR (${err.message})`);
+      console.error(`${n}: ${pErr.red("ERROR")} (${err.message})`);
       code = Math.max(code, exitCodeOf(err.code ?? "FAILED"));
     }
   }
@@ -149,7 +148,7 @@ export async function runClientCommand(cmd: Command, socket: string): Promise<nu
     case "tail":
       return tail(client, cmd.name, cmd.stream, cmd.lines, cmd.follow);
     case "logs":
-      return logs(client, cmd.names, cmd.lines, cmd.follow, palette());
+      return logs(client, cmd.names, cmd.lines, cmd.follow, paletteFor(1));
     case "reload": {
       console.log(reloadPlan(await client.reload(cmd.dryRun)));
       return 0;

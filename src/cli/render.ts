@@ -1,16 +1,14 @@
 // Terminal output for the client (pure string building): the supervisorctl-style status
-// table and per-process result lines. Colour only when asked for (a tty without NO_COLOR).
+// table and per-process result lines. Colour comes in as a Palette (colour.ts picks it).
 
 import type { ActionResultDTO, ReloadPlanDTO, ServiceDTO } from "../api/dto.ts";
 
-const ESC = (code: string) => (s: string) => `\x1b[${code}m${s}\x1b[0m`;
 export interface Palette {
   green(s: string): string;
   red(s: string): string;
   yellow(s: string): string;
   dim(s: string): string;
 }
-export const COLOURS: Palette = { green: ESC("32"), red: ESC("31"), yellow: ESC("33"), dim: ESC("2") };
 export const PLAIN: Palette = { green: (s) => s, red: (s) => s, yellow: (s) => s, dim: (s) => s };
 
 export { namespec } from "../core/names.ts";

@@ -7,10 +7,18 @@
 import { LineBuffer } from "../logs/line-buffer.ts";
 import { ThreadTarget } from "../logs/writer-threads.ts";
 import type { ConsoleSink } from "../logs/stream-log.ts";
-import { isTerminal } from "../sys/terminal.ts";
+import { colourOn, colours } from "../sys/colour.ts";
 import type { StreamName } from "./program-output.ts";
 
-const COLOURS = [36, 33, 35, 32, 34, 96, 93, 95, 92, 94];
+type Colour = (s: string) => string;
+let palette: Colour[] | null = null;
+/** Ten distinguishable colours, picocolors loaded on first use (only when a console is coloured). */
+function coloursForNames(): Colour[] {
+  if (palette) return palette;
+  const pc = colours();
+  palette = [pc.cyan, pc.yellow, pc.magenta, pc.green, pc.blue, pc.cyanBright, pc.yellowBright, pc.magentaBright, pc.greenBright, pc.blueBright];
+  return palette;
+}
 const encoder = new TextEncoder();
 
 const consoles = new Map<number, ThreadTarget>();
@@ -26,18 +34,18 @@ function consoleFd(fd: 1 | 2): ThreadTarget {
   return t;
 }
 
-function colourFor(name: string): number {
+function colourFor(name: string): Colour {
   let h = 0;
   for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return COLOURS[h % COLOURS.length]!;
+  const all = coloursForNames();
+  return all[h % all.length]!;
 }
 
 export class ConsoleOutput {
   private readonly colour: Record<1 | 2, boolean>;
 
   constructor(private readonly width: () => number) {
-    const wants = process.env.NO_COLOR === undefined;
-    this.colour = { 1: wants && isTerminal(1), 2: wants && isTerminal(2) };
+    this.colour = { 1: colourOn(1), 2: colourOn(2) };
   }
 
   /** Output passed through unchanged (tend run): no prefix, no line assembly. */
@@ -54,7 +62,7 @@ export class ConsoleOutput {
     let bytes = 0;
     const buffer = new LineBuffer((line) => {
       const label = name.padEnd(this.width());
-      const prefix = encoder.encode(this.colour[fd] ? `\x1b[${colourFor(name)}m${label} |\x1b[0m ` : `${label} | `);
+      const prefix = encoder.encode(this.colour[fd] ? `${colourFor(name)(`${label} |`)} ` : `${label} | `);
       lines.push(prefix, line, NEWLINE);
       bytes += prefix.length + line.length + 1;
     });

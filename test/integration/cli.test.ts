@@ -606,7 +606,18 @@ describe("version, usage, colour", () => {
     if (script) {
       const quoted = status.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
       const tty = run([script, "-qec", quoted, "/dev/null"]);
-      expect(tty.out).toContain("\x1b[32mRUNNING");
+      // picocolors' sequences (it closes with 39, not a full reset): #12.8.
+      expect(tty.out).toContain("\x1b[32mRUNNING   \x1b[39m");
+      expect(tty.out).toContain("STOPPED   "); // a stopped one is not coloured
+      // Errors too, on a terminal: the ERROR of a result line. (Bun itself prints console.error
+      // lines in red on a terminal, without NO_COLOR; tend adds nothing around them.)
+      const q = (argv: string[]) => argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+      const bad = run([script, "-qec", q(tendArgv("-s", d.socket, "stop", "nosuch")), "/dev/null"]);
+      expect(bad.out).toContain("nosuch: \x1b[31mERROR\x1b[39m (");
+      // stdout piped, stderr a terminal: picocolors stays unloaded (it would make the pipe non-blocking).
+      const half = run([script, "-qec", `${q(tendArgv("-s", d.socket, "stop", "nosuch"))} | cat`, "/dev/null"]);
+      expect(half.out).toContain("nosuch: ERROR (");
+      expect(half.out).not.toContain("\x1b[39m");
       const noColour = run([script, "-qec", quoted, "/dev/null"], { NO_COLOR: "1" });
       expect(noColour.out).toContain("RUNNING");
       expect(noColour.out).not.toContain("\x1b[");
