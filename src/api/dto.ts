@@ -34,6 +34,8 @@ export interface ActionResultDTO {
   code: ErrorCode | null;
   message: string;
   state: ProcessState;
+  /** restart only: it was running and was stopped before being started again. */
+  stopped?: boolean;
 }
 
 export interface ReloadPlanDTO {

@@ -7,7 +7,7 @@ import { TendError, isTendError } from "../core/errors.ts";
 import { isRunningState } from "../core/states.ts";
 import { isLive } from "../sys/proc.ts";
 import type { Command } from "./parse-args.ts";
-import { groupOfSpec, selects } from "../core/names.ts";
+import { groupOfSpec, isMany, selects } from "../core/names.ts";
 import { paletteFor } from "./colour.ts";
 import { PLAIN, namespec, reloadPlan, resultLine, statusTable, type Palette } from "./render.ts";
 
@@ -43,8 +43,19 @@ async function action(client: Client, verb: "start" | "stop" | "restart", names:
   let code = 0;
   // Each NAME in order; a bad name is reported and the rest still run.
   const outcomes = await Promise.all(
-    names.map((n) => client.action(n, verb, wait).then((rs) => ({ rs }), (e: unknown) => ({ e, n }))),
+    names.map((n) => client.action(n, verb, wait).then((rs) => ({ rs, n }), (e: unknown) => ({ e, n }))),
   );
+  // restart prints what supervisorctl's does (a stop, then a start): first every "stopped",
+  // then every "started". A process named alone that was not running: "ERROR (not running)".
+  if (verb === "restart") {
+    for (const o of outcomes) {
+      if ("e" in o) continue;
+      for (const r of o.rs) {
+        if (r.stopped) console.log(`${namespec(r)}: stopped`);
+        else if (!isMany(o.n)) console.log(`${namespec(r)}: ${p.red("ERROR")} (not running)`);
+      }
+    }
+  }
   for (const o of outcomes) {
     if ("e" in o) {
       const err = o.e as TendError;
@@ -54,7 +65,7 @@ async function action(client: Client, verb: "start" | "stop" | "restart", names:
       continue;
     }
     for (const r of o.rs) {
-      console.log(resultLine(r, p));
+      console.log(resultLine(verb === "restart" && r.ok ? { ...r, message: "started" } : r, p));
       // supervisorctl: "not running" is no failure for stop, as "already started" is none for start.
       const harmless = verb === "stop" && r.code === "NOT_RUNNING";
       if (!r.ok && r.code && !harmless) code = Math.max(code, exitCodeOf(r.code));

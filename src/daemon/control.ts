@@ -23,6 +23,8 @@ export interface ActionResult {
   /** "started", "stopped", "signalled", or the error text ("spawn error", "not running"). */
   readonly message: string;
   readonly state: ProcessState;
+  /** restart only: it was running and was stopped first (supervisorctl prints both steps). */
+  readonly stopped?: boolean;
 }
 
 export class Control {
@@ -171,9 +173,11 @@ export class Control {
   async restart(spec: string): Promise<ActionResult[]> {
     this.assertAccepting();
     const recs = this.resolve(spec);
-    await this.stopOrdered(recs.filter((r) => r.snapshot.state === "STOPPING" || isRunningState(r.snapshot.state)));
+    const running = recs.filter((r) => r.snapshot.state === "STOPPING" || isRunningState(r.snapshot.state));
+    await this.stopOrdered(running);
+    const wasStopped = new Set(running.map((r) => r.name));
     return Promise.all(recs.map((r) => this.startOne(r, true))).then((rs) =>
-      rs.map((r) => (r.ok ? { ...r, message: "restarted" } : r)),
+      rs.map((r) => ({ ...(r.ok ? { ...r, message: "restarted" } : r), stopped: wasStopped.has(r.name) })),
     );
   }
 

@@ -123,7 +123,7 @@ describe("services", () => {
     const pid = (await d.service("web")).pid!;
     const restarted = await call<ActionResultDTO[]>("POST", "/api/services/web/restart");
     expect(restarted.status).toBe(200);
-    expect(restarted.body).toEqual([{ name: "web", group: "web", ok: true, code: null, message: "restarted", state: "RUNNING" }]);
+    expect(restarted.body).toEqual([{ name: "web", group: "web", ok: true, code: null, message: "restarted", state: "RUNNING", stopped: true }]);
     const after = await d.service("web");
     expect(after.pid).not.toBe(pid);
     expect(isGone(pid)).toBe(true);

@@ -220,13 +220,21 @@ describe("start, stop, restart", () => {
     const second = await d.service("web");
     expect(second.state).toBe("RUNNING");
 
+    // restart: what supervisorctl prints, a stop then a start (#12.5).
     const restart = await d.cli("restart", "web");
-    expect(restart.stdout).toBe("web: restarted\n");
+    expect(restart.stdout).toBe("web: stopped\nweb: started\n");
     expect(restart.code).toBe(0);
     const third = await d.service("web");
     expect(third.state).toBe("RUNNING");
     expect(third.pid).not.toBe(second.pid);
     expect(isGone(second.pid!)).toBe(true);
+
+    // Not running: supervisorctl's stop step says so, then it starts.
+    await d.cli("stop", "web");
+    const fromStopped = await d.cli("restart", "web");
+    expect(fromStopped.stdout).toBe("web: ERROR (not running)\nweb: started\n");
+    expect(fromStopped.code).toBe(0);
+    expect((await d.service("web")).state).toBe("RUNNING");
   });
 
   test("instances, GROUP:*, all and several names at once", async () => {
@@ -264,7 +272,7 @@ describe("start, stop, restart", () => {
 
     const before = await Promise.all(["w_00", "w_01"].map((n) => d!.service(n)));
     const restart = await d.cli("restart", "w:*");
-    expect(restart.stdout).toBe("w:w_00: restarted\nw:w_01: restarted\n");
+    expect(restart.stdout).toBe("w:w_00: stopped\nw:w_01: stopped\nw:w_00: started\nw:w_01: started\n");
     expect(restart.code).toBe(0);
     const after = await Promise.all(["w_00", "w_01"].map((n) => d!.service(n)));
     after.forEach((s, i) => {
@@ -272,6 +280,13 @@ describe("start, stop, restart", () => {
       expect(s.pid).not.toBe(before[i]!.pid);
     });
     expect((await d.service("solo")).state).toBe("RUNNING");
+
+    // Several names, one of them a group with a stopped member: every stop, then every start;
+    // a group's stopped member has no stop line (supervisorctl's stop all lists running ones).
+    await d.cli("stop", "w:w_00");
+    const several = await d.cli("restart", "solo", "w:*");
+    expect(several.stdout).toBe("solo: stopped\nw:w_01: stopped\nsolo: started\nw:w_00: started\nw:w_01: started\n");
+    expect(several.code).toBe(0);
 
     // A bad name among good ones: the good ones still act, the bad one is reported, exit 4.
     const mixed = await d.cli("stop", "solo", "nosuch");

@@ -136,7 +136,7 @@ describe("what does not take the daemon down", () => {
     const start = await d.cli("start", "crit");
     expect(start.stdout.trim()).toBe("crit: started");
     const restart = await d.cli("restart", "crit");
-    expect(restart.stdout.trim()).toBe("crit: restarted");
+    expect(restart.stdout.trim()).toBe("crit: stopped\ncrit: started");
     expect((await d.service("crit")).state).toBe("RUNNING");
     expect(d.log("tend.log")).not.toContain("critical program");
     // SIGTERM is a clean stop: 0.

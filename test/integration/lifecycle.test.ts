@@ -46,7 +46,7 @@ describe("lifecycle", () => {
     expect(b.state).toBe("RUNNING");
     expect(b.pid).not.toBe(a.pid);
     const r = await d.cli("restart", "app");
-    expect(r.stdout.trim()).toBe("app: restarted");
+    expect(r.stdout.trim()).toBe("app: stopped\napp: started");
     expect((await d.service("app")).pid).not.toBe(b.pid);
   });
 
