@@ -22,7 +22,7 @@
 // answers unparseable requests with 400/431 itself.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { AddressInfo } from "node:net";
 
 /** What a handler may know about the connection. */
 export interface Peer {
@@ -40,8 +40,8 @@ export interface NodeServeOptions {
   /** Seconds a keep-alive connection may sit idle, or a client leave an answer unread; 0 = no limit. */
   readonly idleTimeoutSecs: number;
   /**
-   * Asked as each connection is accepted: a reason turns it away with a 503 saying so
-   * (the daemon's descriptors are running out), null keeps it.
+   * Asked for each request: a reason turns it away with a 503 saying so and closes its
+   * connection (the daemon's descriptors are running out), null lets it through.
    */
   readonly admit?: () => string | null;
 }
@@ -65,9 +65,13 @@ const tooLarge = (max: number) => json(413, { error: { code: "BAD_REQUEST", mess
  * to create the socket under its umask), and resolve once listening; reject with the bind error.
  */
 export function serveNode(on: ListenOn, opts: NodeServeOptions): Promise<NodeListener> {
-  const server = createServer((req, res) => void respond(req, res, opts).catch(() => res.destroy()));
+  const server = createServer((req, res) => {
+    const why = opts.admit?.() ?? null;
+    if (why === null) return void respond(req, res, opts).catch(() => res.destroy());
+    turnAway(res, why);
+  });
   server.keepAliveTimeout = opts.idleTimeoutSecs * 1000;
-  if (opts.admit) server.on("connection", (socket) => turnAway(socket, opts.admit!()));
+
   if ("unix" in on) server.listen(on.unix);
   else server.listen(on.port, on.hostname);
   return new Promise<NodeListener>((resolve, reject) => {
@@ -85,14 +89,11 @@ export function serveNode(on: ListenOn, opts: NodeServeOptions): Promise<NodeLis
   });
 }
 
-/** Answer 503 with `why` and close, before the request is read; nothing when `why` is null. */
-function turnAway(socket: Socket, why: string | null): void {
-  if (why === null) return;
+/** Answer 503 with `why` and close the connection; the request is not handled. */
+function turnAway(res: ServerResponse, why: string): void {
   const body = JSON.stringify({ error: { code: "FAILED", message: why } });
-  socket.on("error", () => {});
-  socket.end(
-    `HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-  );
+  res.writeHead(503, { "content-type": "application/json", "content-length": Buffer.byteLength(body), connection: "close" });
+  res.end(body);
 }
 
 function stop(server: Server, closeActive: boolean): Promise<void> {

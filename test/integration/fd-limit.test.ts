@@ -88,6 +88,21 @@ describe("file descriptors", () => {
     expect(st.stdout).toMatch(/FATAL +file descriptors: \d+ in use of 256/);
     expect(d.proc!.exitCode).toBeNull();
 
+    // A burst of clients at the limit: each gets an answer (a 503 names the shortage), none
+    // takes the daemon down or leaves accept() failing, and the socket answers afterwards.
+    const burst = await Promise.all(
+      Array.from({ length: 300 }, () =>
+        // One connection each, closed after its answer (none left idle in this process's pool).
+        fetch("http://localhost/api/services", { unix: d!.socket, keepalive: false, headers: { connection: "close" } }).then(async (res) =>
+          res.status === 200 ? "ok" : `${res.status} ${await res.text()}`,
+        ),
+      ),
+    );
+    for (const b of burst) if (b !== "ok") expect(b).toMatch(/^503 .*file descriptors: \d+ in use of 256/);
+    expect(d.proc!.exitCode).toBeNull();
+    // Once the burst's connections are closed.
+    await waitFor(async () => (await d!.cli("status", "p0")).stdout.includes("p0"), { what: "tend status to answer after the burst" });
+
     const r = await d.cli("shutdown");
     const left = marked();
     if (r.code === 0) {
