@@ -180,25 +180,19 @@ function isLoopback(listen: string): boolean {
   return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-/** The TCP door has the whole API behind it: credentials come in pairs, and off-host needs them. */
+/**
+ * The TCP door has the whole API behind it. `username` defaults to admin, and a loopback
+ * listener without a password gets a generated one (src/http/auth.ts), so either key may stand
+ * alone; off-host, a password must be set.
+ */
 export function validateHttpAuth(model: Model): Problem[] {
   const http = model.http;
   if (http === null) return [];
-  const hasUser = http.username !== undefined;
-  const hasPassword = http.password !== undefined;
-  if (hasUser !== hasPassword) {
-    return [
-      {
-        path: ["http", hasUser ? "password" : "username"],
-        message: `missing: username and password are set together`,
-      },
-    ];
-  }
-  if (!hasUser && !isLoopback(http.listen)) {
+  if (http.password === undefined && !isLoopback(http.listen)) {
     return [
       {
         path: ["http", "listen"],
-        message: `${http.listen} is reachable from other hosts: set username and password, or listen on 127.0.0.1`,
+        message: `${http.listen} is reachable from other hosts: set password (username defaults to admin), or listen on 127.0.0.1`,
       },
     ];
   }

@@ -84,6 +84,16 @@ describe("auth", () => {
     expect(logs).not.toContain(password);
   });
 
+  test("[http] with only a password: user admin, as the README says (#12.9)", async () => {
+    const h = await startWithHttp(prog("web"), `password = "only-a-password"`);
+    expect(h.auth).toBe(basic("admin", "only-a-password"));
+    expect((await h.call("GET", "/api/services")).status).toBe(200);
+    const other = await fetch(`${h.base}/api/services`, { headers: { authorization: basic("root", "only-a-password") } });
+    expect(other.status).toBe(401);
+    const check = await runCli(["check", "-c", d!.configFile]);
+    expect(check.code).toBe(0);
+  });
+
   test("every route, /RPC2 and /metrics included, is 401 on TCP without or with wrong credentials; the unix socket needs none", async () => {
     const h = await startWithHttp(prog("web"), `username = "ops"\npassword = "pw-for-tests"`);
     await d!.waitState("web", "RUNNING");

@@ -384,13 +384,16 @@ stdout_logfile = "/logs/d.log"
 });
 
 describe("http authentication", () => {
-  test("username and password come together", () => {
-    expect(linesOf(`[http]\nusername = "admin"`)).toEqual([`: http.password: missing: username and password are set together`]);
+  test("either key may stand alone: username defaults to admin, a loopback password is generated (#12.9)", () => {
+    const http = (text: string) => parseConfigText(`[http]\n${text}`, FILE, {}).http;
+    expect(http(`password = "pw"`)).toEqual({ listen: "127.0.0.1:9001", username: null, password: "pw" });
+    expect(http(`username = "ops"`)).toEqual({ listen: "127.0.0.1:9001", username: "ops", password: null });
+    expect(http(`listen = "0.0.0.0:9001"\npassword = "pw"`)?.password).toBe("pw");
   });
-  test("a non-loopback listener needs credentials", () => {
-    expect(linesOf(`[http]\nlisten = "0.0.0.0:9001"`)).toEqual([
-      `: http.listen: 0.0.0.0:9001 is reachable from other hosts: set username and password, or listen on 127.0.0.1`,
-    ]);
+  test("a non-loopback listener needs a password", () => {
+    const refused = [`: http.listen: 0.0.0.0:9001 is reachable from other hosts: set password (username defaults to admin), or listen on 127.0.0.1`];
+    expect(linesOf(`[http]\nlisten = "0.0.0.0:9001"`)).toEqual(refused);
+    expect(linesOf(`[http]\nlisten = "0.0.0.0:9001"\nusername = "ops"`)).toEqual(refused);
   });
 });
 
