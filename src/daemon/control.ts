@@ -13,6 +13,7 @@ import type { ProcessSnapshot } from "../core/transitions.ts";
 import { byNamespec, isMany, namespec, selects } from "../core/names.ts";
 import type { Bus } from "./bus.ts";
 import type { ProcessRecord, Supervisor } from "./supervisor.ts";
+import { leftInGroup } from "./survivors.ts";
 
 export interface ActionResult {
   readonly name: string;
@@ -164,9 +165,13 @@ export class Control {
   private async stopOne(rec: ProcessRecord, wait: boolean): Promise<ActionResult> {
     const st = rec.snapshot.state;
     if (st !== "STOPPING" && !isRunningState(st)) return result(rec, "NOT_RUNNING", "not running");
+    const pid = rec.snapshot.pid;
     if (st !== "STOPPING") this.sup.dispatchTo(rec, { kind: "stop" });
     if (!wait) return result(rec, null, "stopping");
     await this.waitFor(rec, (s) => isStoppedState(s.state));
+    // "stopped" only when its process group is empty too; otherwise name what is left.
+    const left = pid ? await leftInGroup(pid) : [];
+    if (left.length) return result(rec, "STILL_RUNNING", `stopped, but its process group still runs: ${left.join(", ")}`);
     return result(rec, null, "stopped");
   }
 

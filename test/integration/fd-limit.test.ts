@@ -132,4 +132,21 @@ describe("file descriptors", () => {
     expect(r.stdout).not.toContain("Shut down");
     expect(r.stderr).toContain(`stubborn (pid ${pid})`);
   });
+
+  test("`tend stop` that leaves a member of the program's process group running exits non-zero naming it", async () => {
+    mark = newMark();
+    // TERM reaches the leader only, and no SIGKILL sweeps the group: the background sleep stays.
+    d = new Daemon(
+      makeTempDir(),
+      `[program.leaves]\ncommand = ["sh", "-c", "sleep ${mark}1 & exec sleep ${mark}2"]\nstartsecs = 0\nstopasgroup = false\nkillasgroup = false\n`,
+    );
+    await d.start();
+    await d.waitState("leaves", "RUNNING");
+    await waitFor(() => marked().length === 2, { what: "both sleeps" });
+    const r = await d.cli("stop", "leaves");
+    const left = marked();
+    expect(left.length).toBe(1);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain(`${left[0]} (sleep)`);
+  });
 });
