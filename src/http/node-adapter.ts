@@ -17,12 +17,15 @@
 //   a client that takes none of the bytes waiting for it for idleTimeoutSecs is cut (a stream
 //   that is merely quiet is never cut);
 // - an answer that is complete at once goes out with Content-Length, not chunked;
-// - idle keep-alive connections close after idleTimeoutSecs (0: never).
+// - idle keep-alive connections close after idleTimeoutSecs (0: never);
+// - on TCP, requests start a few per event-loop turn (turns.ts): Bun's accept loop would
+//   otherwise serve a stream of new connections without ever yielding.
 // Bun's node:http still cuts a client that has not sent its headers within about 10 s, and
 // answers unparseable requests with 400/431 itself.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { TurnQueue } from "./turns.ts";
 
 /** What a handler may know about the connection. */
 export interface Peer {
@@ -44,6 +47,12 @@ export interface NodeServeOptions {
    * connection (the daemon's descriptors are running out), null lets it through.
    */
   readonly admit?: () => string | null;
+  /**
+   * Start at most `perTurn` requests per event-loop turn, `maxWaiting` queued at most (more get
+   * 503): for the TCP listener, whose load must never hold the event loop (turns.ts says why).
+   * Unset: each request starts as it arrives (the unix socket).
+   */
+  readonly turns?: { readonly perTurn: number; readonly maxWaiting: number };
 }
 
 export type ListenOn = { readonly unix: string } | { readonly hostname: string; readonly port: number };
@@ -65,10 +74,17 @@ const tooLarge = (max: number) => json(413, { error: { code: "BAD_REQUEST", mess
  * to create the socket under its umask), and resolve once listening; reject with the bind error.
  */
 export function serveNode(on: ListenOn, opts: NodeServeOptions): Promise<NodeListener> {
+  const serve = (req: IncomingMessage, res: ServerResponse) => void respond(req, res, opts).catch(() => res.destroy());
+  const turns = opts.turns ? new TurnQueue(opts.turns.perTurn, opts.turns.maxWaiting) : null;
   const server = createServer((req, res) => {
     const why = opts.admit?.() ?? null;
-    if (why === null) return void respond(req, res, opts).catch(() => res.destroy());
-    turnAway(res, why);
+    if (why !== null) return turnAway(res, why);
+    if (!turns) return serve(req, res);
+    // A client that left while its request waited is not served.
+    const queued = turns.push(() => {
+      if (!res.destroyed) serve(req, res);
+    });
+    if (!queued) turnAway(res, `busy: ${opts.turns!.maxWaiting} requests are waiting on this listener; try again`, { "retry-after": "1" });
   });
   server.keepAliveTimeout = opts.idleTimeoutSecs * 1000;
 
@@ -90,9 +106,9 @@ export function serveNode(on: ListenOn, opts: NodeServeOptions): Promise<NodeLis
 }
 
 /** Answer 503 with `why` and close the connection; the request is not handled. */
-function turnAway(res: ServerResponse, why: string): void {
+function turnAway(res: ServerResponse, why: string, extra: Record<string, string> = {}): void {
   const body = JSON.stringify({ error: { code: "FAILED", message: why } });
-  res.writeHead(503, { "content-type": "application/json", "content-length": Buffer.byteLength(body), connection: "close" });
+  res.writeHead(503, { "content-type": "application/json", "content-length": Buffer.byteLength(body), connection: "close", ...extra });
   res.end(body);
 }
 

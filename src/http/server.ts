@@ -27,6 +27,10 @@ export interface HttpOptions {
   readonly bodyTimeoutSecs: number;
   readonly maxBodyBytes: number;
   readonly throttle: Partial<ThrottleOptions>;
+  /** Requests started per event-loop turn, whatever the load (turns.ts). */
+  readonly requestsPerTurn: number;
+  /** Requests that may wait to start; more are answered 503 at once. */
+  readonly maxWaitingRequests: number;
 }
 
 export const DEFAULT_HTTP_OPTIONS: HttpOptions = {
@@ -34,6 +38,8 @@ export const DEFAULT_HTTP_OPTIONS: HttpOptions = {
   bodyTimeoutSecs: 30,
   maxBodyBytes: MAX_BODY_BYTES,
   throttle: {},
+  requestsPerTurn: 16,
+  maxWaitingRequests: 1024,
 };
 
 export interface HttpListener {
@@ -130,7 +136,14 @@ export async function startHttp(
   try {
     server = await serveNode(
       { hostname, port },
-      { fetch: tcpFetch(backend, creds, o), maxBodyBytes: o.maxBodyBytes, bodyTimeoutSecs: o.bodyTimeoutSecs, idleTimeoutSecs: o.idleTimeoutSecs, admit: connectionRefusal },
+      {
+        fetch: tcpFetch(backend, creds, o),
+        maxBodyBytes: o.maxBodyBytes,
+        bodyTimeoutSecs: o.bodyTimeoutSecs,
+        idleTimeoutSecs: o.idleTimeoutSecs,
+        admit: connectionRefusal,
+        turns: { perTurn: o.requestsPerTurn, maxWaiting: o.maxWaitingRequests },
+      },
     );
   } catch (e) {
     throw new TendError("FAILED", `cannot listen on http://${listen}/ ([http] listen): ${(e as Error).message}`);
