@@ -9,6 +9,7 @@
 // Anything else is an XmlRpcParseError, which the HTTP handler turns into a 400.
 
 import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { excerpt } from "./excerpt.ts";
 
 export type RpcValue = number | boolean | string | null | Date | Uint8Array | RpcValue[] | RpcStruct;
 export interface RpcStruct {
@@ -49,6 +50,7 @@ const parser = new XMLParser({
 
 type XNode = Record<string, unknown>;
 
+/** Every piece of the request a message repeats goes through excerpt(): bounded. */
 const fail = (message: string): never => {
   throw new XmlRpcParseError(message);
 };
@@ -72,7 +74,7 @@ function decodeEntities(raw: string): string {
       return String.fromCodePoint(cp);
     }
     const named = NAMED[ref];
-    if (named === undefined) return fail(`undefined entity ${whole} (only &amp; &lt; &gt; &quot; &apos; and numeric references)`);
+    if (named === undefined) return fail(`undefined entity ${excerpt(whole)} (only &amp; &lt; &gt; &quot; &apos; and numeric references)`);
     return named;
   });
 }
@@ -109,7 +111,7 @@ function textOf(node: XNode): string {
     const tag = tagOf(n);
     if (tag === "#text") s += decodeEntities(String(n[tag]));
     else if (tag === "#cdata") for (const c of childrenOf(n)) s += String(c["#text"] ?? "");
-    else fail(`<${tagOf(node)}> may not contain <${tag}>`);
+    else fail(`<${excerpt(tagOf(node))}> may not contain <${excerpt(tag)}>`);
   }
   return s;
 }
@@ -178,14 +180,14 @@ function decodeValue(valueNode: XNode, depth: number): RpcValue {
     case "array": {
       const data = only(childrenOf(el), "data", "array");
       return elements(childrenOf(data), "data").map((v) => {
-        if (tagOf(v) !== "value") fail(`<data> may only contain <value>, not <${tagOf(v)}>`);
+        if (tagOf(v) !== "value") fail(`<data> may only contain <value>, not <${excerpt(tagOf(v))}>`);
         return decodeValue(v, depth + 1);
       });
     }
     case "struct": {
       const out: RpcStruct = Object.create(null) as RpcStruct;
       for (const member of elements(childrenOf(el), "struct")) {
-        if (tagOf(member) !== "member") fail(`<struct> may only contain <member>, not <${tagOf(member)}>`);
+        if (tagOf(member) !== "member") fail(`<struct> may only contain <member>, not <${excerpt(tagOf(member))}>`);
         const parts = elements(childrenOf(member), "member");
         const nameNode = parts.find((p) => tagOf(p) === "name");
         const valueNode = parts.find((p) => tagOf(p) === "value");
@@ -195,7 +197,7 @@ function decodeValue(valueNode: XNode, depth: number): RpcValue {
       return out;
     }
     default:
-      return fail(`unknown value type <${type}>`);
+      return fail(`unknown value type <${excerpt(type)}>`);
   }
 }
 
@@ -206,12 +208,12 @@ function parseDocument(body: string, root: string): XNode[] {
   // entity reads get in.
   if (/<!DOCTYPE/i.test(body) || /<!ENTITY/i.test(body)) fail("DOCTYPE and ENTITY declarations are not accepted");
   const valid = XMLValidator.validate(body);
-  if (valid !== true) fail(`malformed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
+  if (valid !== true) fail(`malformed XML: ${excerpt(valid.err.msg)} (line ${valid.err.line}, column ${valid.err.col})`);
   let doc: XNode[];
   try {
     doc = parser.parse(body) as XNode[];
   } catch (e) {
-    return fail(`malformed XML: ${(e as Error).message}`);
+    return fail(`malformed XML: ${excerpt((e as Error).message)}`);
   }
   const top = elements(doc, "document");
   if (top.length !== 1 || tagOf(top[0]!) !== root) fail(`the document must be one <${root}> element`);
@@ -233,10 +235,10 @@ export function parseMethodCall(body: string): MethodCall {
       if (seenParams) fail("more than one <params>");
       seenParams = true;
       params = elements(childrenOf(part), "params").map((p) => {
-        if (tagOf(p) !== "param") fail(`<params> may only contain <param>, not <${tagOf(p)}>`);
+        if (tagOf(p) !== "param") fail(`<params> may only contain <param>, not <${excerpt(tagOf(p))}>`);
         return decodeValue(only(childrenOf(p), "value", "param"), 1);
       });
-    } else fail(`unexpected <${tag}> in <methodCall>`);
+    } else fail(`unexpected <${excerpt(tag)}> in <methodCall>`);
   }
   if (!methodName) fail("no <methodName>");
   return { methodName: methodName!, params };
@@ -253,7 +255,7 @@ export function parseMethodResponse(body: string): MethodResponse {
     const v = decodeValue(only(childrenOf(part), "value", "fault"), 1) as RpcStruct;
     return { fault: { code: Number(v["faultCode"]), text: String(v["faultString"]) } };
   }
-  if (tagOf(part) !== "params") fail(`unexpected <${tagOf(part)}>`);
+  if (tagOf(part) !== "params") fail(`unexpected <${excerpt(tagOf(part))}>`);
   const param = only(childrenOf(part), "param", "params");
   return { value: decodeValue(only(childrenOf(param), "value", "param"), 1) };
 }

@@ -3,6 +3,7 @@
 // supervisord's RPCError builds it ("BAD_NAME: nosuch", "SPAWN_ERROR: quick").
 
 import type { ErrorCode } from "../core/errors.ts";
+import { excerpt } from "./excerpt.ts";
 
 export const FAULTS = {
   UNKNOWN_METHOD: 1,
@@ -36,7 +37,9 @@ export class RpcFault extends Error {
     readonly fault: FaultName,
     extra?: string | number | null,
   ) {
-    const text = extra === undefined || extra === null ? fault : `${fault}: ${extra}`;
+    // The extra is often what the request sent (a name, a signal, a path): bounded, so a
+    // megabyte name does not come back as a megabyte fault.
+    const text = extra === undefined || extra === null ? fault : `${fault}: ${excerpt(String(extra))}`;
     super(text);
     this.name = "RpcFault";
     this.code = FAULTS[fault];

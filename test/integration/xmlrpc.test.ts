@@ -332,6 +332,23 @@ describe("bad requests leave the daemon serving", () => {
     await expectServing();
   });
 
+  test("errors repeat at most 200 bytes of what was sent: 0.9 MB of unclosed tags, a 0.9 MB tag, a 0.9 MB name", async () => {
+    d = await startDaemon(`[program.app]\ncommand = "${FOREVER}"\nstartsecs = 0\n`);
+    // The 0.9 MB body of unclosed tags used to get a 2.4 MB answer (the parser's list of them).
+    for (const body of ["<a>".repeat(300_000), `<methodCall><${"x".repeat(900_000)}/></methodCall>`]) {
+      const res = await post(body);
+      expect(res.status).toBe(400);
+      const text = await res.text();
+      expect(text).toStartWith("bad XML-RPC request: ");
+      expect(text).toContain(" more bytes]");
+      expect(text.length).toBeLessThan(400);
+    }
+    const f = await fault("supervisor.getProcessInfo", ["n".repeat(900_000)]);
+    expect(f?.code).toBe(10);
+    expect(f?.text).toBe(`BAD_NAME: ${"n".repeat(200)}… [899800 more bytes]`);
+    await expectServing();
+  });
+
   test("a huge body is 413 and is not buffered; the daemon goes on serving", async () => {
     d = await startDaemon(`[program.app]\ncommand = "${FOREVER}"\nstartsecs = 0\n`);
     const huge = `<methodCall><methodName>supervisor.getPID</methodName><params><param><value>${"A".repeat(8 * 1024 * 1024)}</value></param></params></methodCall>`;

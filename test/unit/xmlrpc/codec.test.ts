@@ -3,6 +3,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { encodeFault, encodeMethodCall, encodeResponse, escapeXml, parseMethodCall, parseMethodResponse, XmlRpcParseError, type RpcValue } from "../../../src/xmlrpc/codec.ts";
+import { excerpt } from "../../../src/xmlrpc/excerpt.ts";
 
 // As Python 3.11's xmlrpc.client.dumps(("web", True, 3, [1, "a"], {"k": "v"}), "supervisor.startProcess") writes it.
 const PY_CALL = `<?xml version='1.0'?>
@@ -119,5 +120,27 @@ describe("encoding (Python's dumps layout)", () => {
     expect(parseMethodResponse(encodeResponse(value))).toEqual({ value });
     expect(parseMethodResponse(encodeFault(2, "INCORRECT_PARAMETERS"))).toEqual({ fault: { code: 2, text: "INCORRECT_PARAMETERS" } });
     expect(parseMethodCall(encodeMethodCall("a.b", ["x", 1]))).toEqual({ methodName: "a.b", params: ["x", 1] });
+  });
+});
+
+describe("excerpt", () => {
+  test("short text is kept; long text keeps its first 200 bytes, whole characters, and says how much was left out", () => {
+    expect(excerpt("abc")).toBe("abc");
+    expect(excerpt("x".repeat(200))).toBe("x".repeat(200));
+    expect(excerpt("x".repeat(201))).toBe(`${"x".repeat(200)}… [1 more bytes]`);
+    // "é" is 2 bytes: 100 fit, the 101st would cut one in half.
+    expect(excerpt("é".repeat(101))).toBe(`${"é".repeat(100)}… [2 more bytes]`);
+    expect(excerpt("😀".repeat(60))).toBe(`${"😀".repeat(50)}… [40 more bytes]`);
+  });
+
+  test("a parse error of a 0.9 MB body of unclosed tags is bounded", () => {
+    let message = "";
+    try {
+      parseMethodCall("<a>".repeat(300_000));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toStartWith("malformed XML: ");
+    expect(message.length).toBeLessThan(300);
   });
 });
