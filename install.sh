@@ -445,6 +445,29 @@ fi
 
 # ---- service files ----------------------------------------------------------------------
 
+# systemd's version on this machine, or nothing (not on systemd, or installing into --root:
+# the target's systemd is unknown).
+# shellcheck disable=SC2317 # called from systemd_unit's here-document
+systemd_version() {
+	if on_systemd; then systemctl --version 2>/dev/null | sed -n '1s/^systemd \([0-9][0-9]*\).*/\1/p'; fi
+}
+
+# How systemd learns about reloads. systemd 253+ has Type=notify-reload: `systemctl reload`
+# sends SIGHUP and waits for tend's RELOADING=1 ... READY=1. Older ones: Type=notify, and
+# ExecReload runs `tend reload`, which returns once the reload is applied (tend sends the same
+# RELOADING=1 ... READY=1, so reloads asked for some other way are seen too).
+# shellcheck disable=SC2317 # called from systemd_unit's here-document
+systemd_reload_lines() {
+	v=$(systemd_version) || v=""
+	if [ -n "$v" ] && [ "$v" -ge 253 ]; then
+		printf '%s\n' "# systemctl reload = SIGHUP: tend re-reads the config; one with a problem changes nothing" \
+			"# and is reported in the journal (tend reload prints it directly)." \
+			"Type=notify-reload"
+	else
+		printf '%s\n' "Type=notify" "ExecReload=$BIN -c $CONFIG_PATH reload"
+	fi
+}
+
 # shellcheck disable=SC2317 # called through stage "$generator"
 systemd_unit() {
 	cat <<EOF
@@ -456,14 +479,21 @@ After=network-online.target
 Wants=network-online.target
 
 [Service]
-# tend tells systemd (sd_notify READY=1) once its autostart programs have started.
-Type=notify
+# tend tells systemd READY=1 once every autostart program has had its outcome, RUNNING or
+# failed, and RELOADING=1 ... READY=1 around each reload.
+$(systemd_reload_lines)
 ExecStart=$BIN daemon -c $CONFIG_PATH
-ExecReload=$BIN -c $CONFIG_PATH reload
+# READY=1 waits for every autostart program's start, priority level by priority level: its
+# startsecs (or readiness deadline), and for one that keeps failing, startretries + 1 tries
+# with backoffs of 1, 2, 3 ... s. TimeoutStartSec must cover that, or systemd kills tend.
+TimeoutStartSec=90
 # On SIGTERM tend stops its programs itself, in reverse priority order: signal only tend,
 # and SIGKILL what is left in the cgroup only when TimeoutStopSec runs out.
 KillMode=mixed
 TimeoutStopSec=120
+# A program killed by the kernel's OOM killer is tend's to restart; without this, systemd
+# would stop tend and every other program with it.
+OOMPolicy=continue
 Restart=on-failure
 RestartSec=2
 

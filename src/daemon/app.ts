@@ -10,7 +10,7 @@ import type { Config, ProgramConfig } from "../config/types.ts";
 import { loadAnyConfig } from "../import/load.ts";
 import { TendError } from "../core/errors.ts";
 import { byNamespec } from "../core/names.ts";
-import { isStoppedState } from "../core/states.ts";
+import { isRunningState, isStoppedState } from "../core/states.ts";
 import { VERSION } from "../version.ts";
 import { Bus, type StateChange } from "./bus.ts";
 import { describe } from "../core/describe.ts";
@@ -21,7 +21,7 @@ import type { DaemonLog } from "./daemon-log.ts";
 import { groupAlive, signalProcess, spawnProgram } from "./process-port.ts";
 import { ConsoleOutput } from "./console-output.ts";
 import { Fanout } from "../logs/fanout.ts";
-import { notifyStopping } from "./sd-notify.ts";
+import { notifyReady, notifyReloading, notifyStopping } from "./sd-notify.ts";
 import { ProgramOutput } from "./program-output.ts";
 import { descendants } from "./reaper.ts";
 import { isLive, namePid } from "../sys/proc.ts";
@@ -270,9 +270,22 @@ export class App implements ApiBackend {
 
   /** Re-read the config file and apply the per-program diff. One reload at a time. */
   reload(dryRun: boolean): Promise<ReloadPlanDTO> {
-    const run = this.reloading.then(() => this.reloadNow(dryRun));
+    const run = this.reloading.then(() => (dryRun ? this.reloadNow(true) : this.reloadNotifying()));
     this.reloading = run.catch(() => {});
     return run;
+  }
+
+  /** An applied reload, told to systemd (RELOADING=1 … READY=1) whatever its outcome. */
+  private async reloadNotifying(): Promise<ReloadPlanDTO> {
+    const told = !this.sup.shuttingDown && notifyReloading();
+    try {
+      return await this.reloadNow(false);
+    } finally {
+      if (told) {
+        const all = [...this.sup.records.values()];
+        notifyReady(`${all.filter((r) => isRunningState(r.snapshot.state)).length} of ${all.length} programs running`);
+      }
+    }
   }
 
   private async reloadNow(dryRun: boolean): Promise<ReloadPlanDTO> {

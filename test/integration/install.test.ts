@@ -401,9 +401,14 @@ describe.skipIf(!DASH)("boot services", () => {
     ]);
     expect(readlinkSync(join(root, "etc/systemd/system/multi-user.target.wants/tend.service"))).toBe("../tend.service");
     const unit = readFileSync(join(root, "etc/systemd/system/tend.service"), "utf8");
-    expect(unit).toContain("\nType=notify\n");
+    // Into a --root, the target's systemd version is unknown: Type=notify, which every systemd has.
+    expect(unit).toContain("\nType=notify\nExecReload=/usr/local/bin/tend -c /etc/tend/tend.toml reload\n");
     expect(unit).toContain("\nExecStart=/usr/local/bin/tend daemon -c /etc/tend/tend.toml\n");
     expect(unit).toContain("\nKillMode=mixed\n");
+    // #12.15: one OOM-killed program must not stop tend and the rest; start-up's budget is said.
+    expect(unit).toContain("\nOOMPolicy=continue\n");
+    expect(unit).toContain("\nTimeoutStartSec=90\n");
+    expect(unit).toMatch(/startretries \+ 1 tries\n# with backoffs of 1, 2, 3 \.\.\. s\. TimeoutStartSec must cover that/);
     expect(unit).toContain("\nWantedBy=multi-user.target\n");
     const check = Bun.spawnSync([join(root, "usr/local/bin/tend"), "check", "-c", join(root, "etc/tend/tend.toml")], { stdout: "pipe", stderr: "pipe" });
     expect(check.stdout.toString()).toContain("ok — 0 processes");
