@@ -42,6 +42,30 @@ const json = (body: unknown, status = 200) =>
 /** A name segment must be a plain name, `GROUP:*`, `group:name` or `all`: never a path. */
 const NAME = "([A-Za-z0-9_.\\-]+(?::[A-Za-z0-9_.\\-]*\\*?)?)";
 
+/**
+ * Requests that free descriptors or need none beyond their connection: status, stop, signal,
+ * shutdown, and /RPC2 (supervisorctl stops and shuts down through it). At the daemon's fd
+ * limit these are still served (src/daemon/fd-reserve.ts), so idle clients holding the last
+ * descriptors never lock the operator out.
+ */
+const RELIEF: ReadonlyArray<readonly [string, RegExp]> = [
+  ["GET", /^\/api\/(daemon|services)$/],
+  ["GET", new RegExp(`^/api/services/${NAME}$`)],
+  ["POST", new RegExp(`^/api/services/${NAME}/(stop|signal/[A-Za-z0-9]+)$`)],
+  ["POST", /^\/api\/shutdown$/],
+  ["POST", /^\/RPC2\/?$/],
+];
+
+export function relievesShortage(method: string, rawPath: string): boolean {
+  let path: string;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    return false;
+  }
+  return RELIEF.some(([m, re]) => m === method && re.test(path));
+}
+
 const flag = (url: URL, key: string, dflt: boolean) => {
   const v = url.searchParams.get(key);
   return v === null ? dflt : !["0", "false", "no"].includes(v.toLowerCase());

@@ -13,7 +13,7 @@ import { formatIssues, loadConfig } from "../config/load.ts";
 import type { Config, ConfigIssue } from "../config/types.ts";
 import { isTendError } from "../core/errors.ts";
 import { App } from "./app.ts";
-import { connectionRefusal, raiseFdLimit, reserveFor } from "./fd-reserve.ts";
+import { admitAtLimit, raiseFdLimit, reserveFor } from "./fd-reserve.ts";
 import { DaemonLog, logsToStderr } from "./daemon-log.ts";
 import { installReaper, reapOrphans } from "./reaper.ts";
 import { takeOverRunningFile } from "./leftovers.ts";
@@ -112,7 +112,7 @@ export async function supervise(config: Config, log: DaemonLog, opts: SuperviseO
       // No idle or body deadline on the socket: streams (log follow) may be quiet for hours.
       serveNode(
         { unix: config.daemon.socket },
-        { fetch: (req) => handle(app, req), maxBodyBytes: MAX_BODY_BYTES, bodyTimeoutSecs: 0, idleTimeoutSecs: 0, admit: connectionRefusal },
+        { fetch: (req) => handle(app, req), maxBodyBytes: MAX_BODY_BYTES, bodyTimeoutSecs: 0, idleTimeoutSecs: 0, admit: admitAtLimit },
       ),
     );
   }

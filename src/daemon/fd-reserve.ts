@@ -2,12 +2,15 @@
 // reserve is kept that program starts never take: a start that would eat into it is refused
 // with "file descriptors: N in use of M" (a spawn error, so the program goes BACKOFF/FATAL
 // and status says why) instead of failing halfway through a spawn, and accepting a client,
-// reopening logs and shutting down always have descriptors to work with. A connection is
-// refused once only the last quarter of the reserve is left, so clients alone never take
-// the last descriptor either (at EMFILE, accept() would spin).
+// reopening logs and shutting down always have descriptors to work with. Once only the last
+// quarter of the reserve is left, requests are refused (503) unless they relieve the shortage
+// (status, stop, shutdown: served, then their connection closed), so clients alone never take
+// the last descriptor (at EMFILE, accept() would spin) and never lock the operator out.
 
 import { openFdCount } from "../sys/fds.ts";
 import { getFdLimit, setFdSoftLimit, type FdLimit } from "../sys/libc.ts";
+import type { Admission } from "../http/node-adapter.ts";
+import { relievesShortage } from "../api/routes.ts";
 
 /**
  * The most one start holds at its peak: two pipes (both ends until the child has them), the
@@ -42,12 +45,21 @@ export function startRefusal(): string | null {
   return `${shortage(u)} (a start needs up to ${FDS_PER_START}, and ${u.reserve} are kept for clients and shutdown): raise the daemon's limit (ulimit -n, LimitNOFILE=)`;
 }
 
-/** null while a client connection may be kept; otherwise why it is turned away. */
-export function connectionRefusal(): string | null {
+/**
+ * How a request is let in once only the last quarter of the reserve is left (null before).
+ * What relieves the shortage or costs nothing beyond its connection (`relieves`: status,
+ * stop, signal, shutdown) is served, its connection closed after the answer, so an operator
+ * is never locked out by idle clients holding the last descriptors; anything else is refused.
+ */
+export function admission(relieves: boolean): Admission | null {
   const u = fdUse();
   if (u.inUse <= u.limit - Math.floor(u.reserve / 4)) return null;
-  return `${shortage(u)}: the daemon keeps its last descriptors for stopping programs; try again when connections close`;
+  if (relieves) return "close";
+  return { refuse: `${shortage(u)}: the daemon keeps its last descriptors for stopping programs; try again when connections close` };
 }
+
+/** The listeners' admission check: `admission` for this request's method and path. */
+export const admitAtLimit = (method: string, path: string): Admission | null => admission(relievesShortage(method, path));
 
 /** The words for a spawn that failed for want of descriptors (EMFILE/ENFILE). */
 export function fdShortage(): string {

@@ -43,10 +43,11 @@ export interface NodeServeOptions {
   /** Seconds a keep-alive connection may sit idle, or a client leave an answer unread; 0 = no limit. */
   readonly idleTimeoutSecs: number;
   /**
-   * Asked for each request: a reason turns it away with a 503 saying so and closes its
-   * connection (the daemon's descriptors are running out), null lets it through.
+   * Asked for each request (the daemon's descriptors may be running out): a refusal turns it
+   * away with a 503 saying why; "close" serves it but closes its connection after the answer
+   * (an idle keep-alive connection would go on holding a descriptor); null serves it as usual.
    */
-  readonly admit?: () => string | null;
+  readonly admit?: (method: string, path: string) => Admission | null;
   /**
    * Start at most `perTurn` requests per event-loop turn, `maxWaiting` queued at most (more get
    * 503): for the TCP listener, whose load must never hold the event loop (turns.ts says why).
@@ -54,6 +55,8 @@ export interface NodeServeOptions {
    */
   readonly turns?: { readonly perTurn: number; readonly maxWaiting: number };
 }
+
+export type Admission = { readonly refuse: string } | "close";
 
 export type ListenOn = { readonly unix: string } | { readonly hostname: string; readonly port: number };
 
@@ -77,8 +80,9 @@ export function serveNode(on: ListenOn, opts: NodeServeOptions): Promise<NodeLis
   const serve = (req: IncomingMessage, res: ServerResponse) => void respond(req, res, opts).catch(() => res.destroy());
   const turns = opts.turns ? new TurnQueue(opts.turns.perTurn, opts.turns.maxWaiting) : null;
   const server = createServer((req, res) => {
-    const why = opts.admit?.() ?? null;
-    if (why !== null) return turnAway(res, why);
+    const admission = opts.admit?.(req.method ?? "GET", (req.url ?? "/").split("?")[0]!) ?? null;
+    if (admission === "close") res.setHeader("connection", "close");
+    else if (admission !== null) return turnAway(res, admission.refuse);
     if (!turns) return serve(req, res);
     // A client that left while its request waited is not served.
     const queued = turns.push(() => {

@@ -14,7 +14,7 @@ import { TendError } from "../core/errors.ts";
 import { BasicAuth, unauthorized, type Credentials } from "./auth.ts";
 import { crossOriginReason, forbidden } from "./origin.ts";
 import { serveNode, type NodeListener, type Peer } from "./node-adapter.ts";
-import { connectionRefusal } from "../daemon/fd-reserve.ts";
+import { admitAtLimit } from "../daemon/fd-reserve.ts";
 import { AuthThrottle, type ThrottleOptions } from "./throttle.ts";
 
 /** Request bodies above this are refused with 413 (supervisorctl's XML-RPC calls are tiny). */
@@ -141,7 +141,7 @@ export async function startHttp(
         maxBodyBytes: o.maxBodyBytes,
         bodyTimeoutSecs: o.bodyTimeoutSecs,
         idleTimeoutSecs: o.idleTimeoutSecs,
-        admit: connectionRefusal,
+        admit: admitAtLimit,
         turns: { perTurn: o.requestsPerTurn, maxWaiting: o.maxWaitingRequests },
       },
     );

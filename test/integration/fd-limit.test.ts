@@ -5,6 +5,7 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
+import { connect, type Socket } from "node:net";
 import { Daemon, makeTempDir, waitFor } from "../helpers/daemon-harness.ts";
 
 let d: Daemon | null = null;
@@ -113,6 +114,45 @@ describe("file descriptors", () => {
     }
     expect(left).toEqual([]);
     await waitFor(() => d!.proc!.exitCode !== null, { what: "the daemon to exit" });
+  }, 120_000);
+
+  test("idle clients holding the last descriptors never lock the operator out: status, stop and shutdown still go through", async () => {
+    mark = newMark();
+    d = new Daemon(makeTempDir(), programs(100));
+    await d.start({ nofile: 256 });
+    await waitFor(async () => (await d!.services()).every((s) => s.state === "RUNNING" || s.state === "FATAL"), { what: "programs to settle", timeout: 60_000 });
+    // Keep-alive clients that asked once and stay connected, until the daemon is at its limit
+    // (it starts closing the connections of what it still serves).
+    const idle: Socket[] = [];
+    try {
+      for (let i = 0; i < 300; i++) {
+        const sock = connect(d.socket);
+        sock.on("error", () => {});
+        idle.push(sock);
+        const answer = await new Promise<string>((resolve) => {
+          let text = "";
+          sock.on("data", (c: Buffer) => {
+            text += c.toString("latin1");
+            if (text.includes("\r\n\r\n")) resolve(text);
+          });
+          sock.once("close", () => resolve(text || "closed"));
+          sock.write("GET /api/daemon HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        });
+        if (!/connection: keep-alive/i.test(answer)) break;
+      }
+      const st = await d.cli("status", "p0");
+      expect(st.stdout).toContain("p0");
+      const stop = await d.cli("stop", "p0");
+      expect(stop.stderr).toBe("");
+      expect(stop.code).toBe(0);
+      const r = await d.cli("shutdown");
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(marked()).toEqual([]);
+      await waitFor(() => d!.proc!.exitCode !== null, { what: "the daemon to exit" });
+    } finally {
+      for (const s of idle) s.destroy();
+    }
   }, 120_000);
 
   test("a daemon that dies during shutdown: `tend shutdown` exits non-zero naming the program still running", async () => {
