@@ -6,7 +6,8 @@
 #   curl -fsSL .../install.sh | sudo sh -s -- --service systemd
 #
 # `sh install.sh --help` lists the options. Every download is checked against the release's
-# SHA256SUMS and a mismatch installs nothing. Files are written to temporary names next to
+# SHA256SUMS, whose signature is checked with tend's release key when minisign or OpenSSL 3 is
+# here; a mismatch installs nothing. Files are written to temporary names next to
 # their destination and renamed into place; a failure part-way puts back what was there.
 
 set -eu
@@ -17,6 +18,8 @@ set -eu
 RELEASES="https://github.com/tend-sh/tend/releases"
 MARKER="# Installed by tend install.sh; \`install.sh --uninstall\` removes it."
 CONFIG_PATH="/etc/tend/tend.toml"
+# tend's release key (minisign format; also in README.md). SHA256SUMS.minisig is checked with it.
+RELEASE_KEY="RWTlm8ES8sluXQvkSsSpn/WjRKg+CQOd9IyEfp8/n80YSFFVP702xoLh"
 
 VERSION=""
 BIN_DIR=""
@@ -26,6 +29,7 @@ SERVICE=""
 UNINSTALL=0
 ARCH_OPT=""
 LIBC_OPT=""
+REQUIRE_SIGNATURE=0
 
 # State for cleanup: temporary files, and files moved into place (for rollback).
 TMP_FILES=""
@@ -60,13 +64,19 @@ usage: install.sh [options]            (or: curl -fsSL URL/install.sh | sh -s --
                      /etc/tend and the logs)
   --arch ARCH        x86_64 or aarch64 instead of `uname -m` (the binary is then not test-run)
   --libc LIBC        glibc or musl instead of detecting it (likewise)
+  --require-signature  refuse to install unless SHA256SUMS's signature is checked (needs
+                     minisign or OpenSSL 3; without this flag an unchecked one is a warning)
   -h, --help         this text
 
 Environment:
   TEND_DOWNLOAD_URL  a folder holding the release files and SHA256SUMS (http(s)://, file://
                      or a local path), used instead of https://github.com/tend-sh/tend/releases
+  TEND_PUBLIC_KEY    the minisign public key SHA256SUMS.minisig is checked with, instead of
+                     tend's release key (for builds you sign yourself)
 
-Every download is verified against SHA256SUMS; on any failure nothing is left installed.
+The smallest file it can unpack is fetched (.xz with xz, .gz with gzip, else the plain
+binary); what it downloads and what it installs are both verified against SHA256SUMS, and
+SHA256SUMS against its signature. On any failure nothing is left installed.
 EOF
 }
 
@@ -149,6 +159,7 @@ while [ $# -gt 0 ]; do
 	--libc) need_value "$@"; LIBC_OPT=$2; shift 2 ;;
 	--libc=*) LIBC_OPT=${1#*=}; shift ;;
 	--uninstall) UNINSTALL=1; shift ;;
+	--require-signature) REQUIRE_SIGNATURE=1; shift ;;
 	-h | --help) usage; DONE=1; exit 0 ;;
 	*) die "unknown option: $1 (see --help)" ;;
 	esac
@@ -378,6 +389,68 @@ download() {
 	esac
 }
 
+# ---- signature --------------------------------------------------------------------------
+
+openssl_b64d() { openssl base64 -d -A; }
+bytes_hex() { od -An -v -tx1 | tr -d ' \n'; }
+
+# OpenSSL 3 (not LibreSSL, not 1.1: Ed25519 over raw input needs pkeyutl -rawin).
+has_openssl3() {
+	command -v openssl >/dev/null 2>&1 || return 1
+	case $(openssl version 2>/dev/null) in
+	"OpenSSL "[3-9].*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+# minisign's prehashed signature ("ED": Ed25519 over the file's BLAKE2b-512) checked with
+# OpenSSL 3, both the file's signature and the trusted comment's. Args: FILE MINISIG PUBKEY DIR.
+verify_with_openssl() {
+	d=$4
+	printf '%s' "$3" | openssl_b64d >"$d/pk.bin" 2>/dev/null || return 1
+	sed -n 2p "$2" | tr -d '\r\n' | openssl_b64d >"$d/sig.bin" 2>/dev/null || return 1
+	[ "$(wc -c <"$d/pk.bin" | tr -d ' ')" = 42 ] && [ "$(wc -c <"$d/sig.bin" | tr -d ' ')" = 74 ] || return 1
+	[ "$(dd if="$d/sig.bin" bs=1 count=2 2>/dev/null)" = ED ] || return 1
+	[ "$(dd if="$d/pk.bin" bs=1 skip=2 count=8 2>/dev/null | bytes_hex)" = "$(dd if="$d/sig.bin" bs=1 skip=2 count=8 2>/dev/null | bytes_hex)" ] || return 1
+	# The key as DER SubjectPublicKeyInfo: the fixed Ed25519 header, then the 32 key bytes.
+	{ printf '\060\052\060\005\006\003\053\145\160\003\041\000'; dd if="$d/pk.bin" bs=1 skip=10 count=32 2>/dev/null; } >"$d/pk.der"
+	openssl pkey -pubin -inform DER -in "$d/pk.der" -out "$d/pk.pem" 2>/dev/null || return 1
+	dd if="$d/sig.bin" bs=1 skip=10 count=64 of="$d/s.bin" 2>/dev/null
+	openssl dgst -blake2b512 -binary "$1" >"$d/h.bin" 2>/dev/null || return 1
+	openssl pkeyutl -verify -pubin -inkey "$d/pk.pem" -rawin -in "$d/h.bin" -sigfile "$d/s.bin" </dev/null >/dev/null 2>&1 || return 1
+	tc=$(sed -n 3p "$2")
+	case $tc in "trusted comment: "*) ;; *) return 1 ;; esac
+	{ cat "$d/s.bin"; printf '%s' "${tc#trusted comment: }"; } >"$d/g.msg"
+	sed -n 4p "$2" | tr -d '\r\n' | openssl_b64d >"$d/g.sig" 2>/dev/null || return 1
+	openssl pkeyutl -verify -pubin -inkey "$d/pk.pem" -rawin -in "$d/g.msg" -sigfile "$d/g.sig" </dev/null >/dev/null 2>&1
+}
+
+# SHA256SUMS.minisig against the release key: with minisign, else OpenSSL 3. A signature that
+# does not verify always stops the install; one that cannot be checked (no signature file, no
+# tool) is a warning, or a refusal with --require-signature.
+check_signature() {
+	key=${TEND_PUBLIC_KEY:-$RELEASE_KEY}
+	sums="$TMP_DIR/SHA256SUMS"
+	if ! download "$BASE/SHA256SUMS.minisig" "$sums.minisig"; then
+		[ "$REQUIRE_SIGNATURE" = 0 ] || die "$BASE has no SHA256SUMS.minisig, and --require-signature was given. Nothing was installed"
+		warn "$BASE has no SHA256SUMS.minisig: the download is checked against SHA256SUMS only"
+		return 0
+	fi
+	if command -v minisign >/dev/null 2>&1; then
+		minisign -Vm "$sums" -x "$sums.minisig" -P "$key" -q </dev/null >/dev/null 2>&1 ||
+			die "SHA256SUMS from $BASE is not signed by tend's release key (minisign -V failed): it was tampered with, or signed by someone else. Nothing was installed"
+		say "verified the signature of SHA256SUMS (minisign)"
+	elif has_openssl3; then
+		mkdir "$TMP_DIR/sig" || die "cannot create $TMP_DIR/sig"
+		verify_with_openssl "$sums" "$sums.minisig" "$key" "$TMP_DIR/sig" ||
+			die "SHA256SUMS from $BASE is not signed by tend's release key (checked with OpenSSL): it was tampered with, or signed by someone else. Nothing was installed"
+		say "verified the signature of SHA256SUMS (OpenSSL)"
+	else
+		[ "$REQUIRE_SIGNATURE" = 0 ] || die "cannot check the signature of SHA256SUMS: install minisign or OpenSSL 3 (--require-signature was given). Nothing was installed"
+		warn "neither minisign nor OpenSSL 3 is installed: the signature of SHA256SUMS is not checked"
+	fi
+}
+
 # ---- download and verify ----------------------------------------------------------------
 
 writable_dir "$ROOT$BIN_DIR"
@@ -398,17 +471,40 @@ TMP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tend-install.XXXXXX") || die "cannot create
 
 say "tend install: $ASSET${VERSION:+ $VERSION} from $BASE"
 download "$BASE/SHA256SUMS" "$TMP_DIR/SHA256SUMS" || die "cannot download $BASE/SHA256SUMS${VERSION:+ (is $VERSION a released version?)}. Nothing was installed"
-expected=$(awk -v f="$ASSET" '$2 == f || $2 == "*" f { print $1; exit }' "$TMP_DIR/SHA256SUMS")
+check_signature
+sum_of() { awk -v f="$1" '$2 == f || $2 == "*" f { print $1; exit }' "$TMP_DIR/SHA256SUMS" | tr 'A-F' 'a-f'; }
+expected=$(sum_of "$ASSET")
 [ -n "$expected" ] || die "SHA256SUMS from $BASE has no entry for $ASSET. Nothing was installed"
+
+# The smallest form this system can unpack: .xz, then .gz, then the plain binary.
+FETCH=$ASSET
+UNPACK=""
+if command -v xz >/dev/null 2>&1 && [ -n "$(sum_of "$ASSET.xz")" ]; then
+	FETCH=$ASSET.xz UNPACK=xz
+elif command -v gzip >/dev/null 2>&1 && [ -n "$(sum_of "$ASSET.gz")" ]; then
+	FETCH=$ASSET.gz UNPACK=gzip
+fi
 
 staged_bin=$(mktemp "$ROOT$BIN_DIR/.tend.XXXXXX") || no_permission "$ROOT$BIN_DIR"
 add_tmp "$staged_bin"
-download "$BASE/$ASSET" "$staged_bin" || die "cannot download $BASE/$ASSET. Nothing was installed"
+if [ -n "$UNPACK" ]; then
+	packed="$TMP_DIR/$FETCH"
+	download "$BASE/$FETCH" "$packed" || die "cannot download $BASE/$FETCH. Nothing was installed"
+	want=$(sum_of "$FETCH")
+	got=$(sha256_of "$packed")
+	if [ "$got" != "$want" ]; then
+		die "checksum mismatch for $FETCH: SHA256SUMS says $want, the download is $got. The file is corrupt or was tampered with; nothing was installed"
+	fi
+	"$UNPACK" -dc <"$packed" >"$staged_bin" || die "cannot unpack $FETCH with $UNPACK. Nothing was installed"
+	rm -f "$packed"
+else
+	download "$BASE/$ASSET" "$staged_bin" || die "cannot download $BASE/$ASSET. Nothing was installed"
+fi
 
+# What is installed is checked too, not only what was downloaded.
 actual=$(sha256_of "$staged_bin")
-expected=$(printf '%s' "$expected" | tr 'A-F' 'a-f')
 if [ "$actual" != "$expected" ]; then
-	die "checksum mismatch for $ASSET: SHA256SUMS says $expected, the download is $actual. The file is corrupt or was tampered with; nothing was installed"
+	die "checksum mismatch for $ASSET${UNPACK:+ (unpacked from $FETCH)}: SHA256SUMS says $expected, the file is $actual. The file is corrupt or was tampered with; nothing was installed"
 fi
 chmod 755 "$staged_bin"
 

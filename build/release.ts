@@ -1,7 +1,13 @@
-// Release artifacts: one self-contained tend per target, plus SHA256SUMS (sha256sum format)
-// and install.sh, in dist/ (npm run build:release).
+// Release artifacts: one self-contained tend per target, each also gzip- and xz-compressed
+// (install.sh fetches the smallest it can unpack), plus SHA256SUMS (sha256sum format, every
+// file), its minisign signature SHA256SUMS.minisig, and install.sh, in dist/
+// (npm run build:release).
 //
-//   bun build/release.ts [--out DIR] [--only linux-x64,linux-arm64-musl]
+//   bun build/release.ts [--out DIR] [--only linux-x64,linux-arm64-musl] [--gzip-level N] [--xz-level N]
+//
+// The signing key (Ed25519, PKCS#8 PEM; bun build/keygen.ts makes one) is read from the file
+// $TEND_SIGNING_KEY_FILE names, and never lives in the repository. Without it SHA256SUMS is not
+// signed and the build says so.
 //
 // The version (package.json), the git commit and the target are embedded, so
 // `tend version` prints e.g. "tend 0.1.0 (1a2b3c4) linux-arm64-musl". Cross targets need the
@@ -15,6 +21,7 @@
 import { $ } from "bun";
 import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import { loadSecretKey, signMinisign } from "./minisign.ts";
 
 export interface Target {
   /** Artifact suffix and what `tend version` prints: tend-<name>. */
@@ -107,9 +114,25 @@ export async function sha256Line(path: string): Promise<string> {
   return `${hasher.digest("hex")}  ${basename(path)}`;
 }
 
-function parseCli(argv: string[]): { out: string; targets: Target[] } {
+const USAGE = "usage: bun build/release.ts [--out DIR] [--only TARGET,...] [--gzip-level 1-9] [--xz-level 0-9]";
+
+interface Options {
+  out: string;
+  targets: Target[];
+  gzipLevel: number;
+  xzLevel: number;
+}
+
+function parseCli(argv: string[]): Options {
   let out = join(ROOT, "dist");
   let targets = [...TARGETS];
+  let gzipLevel = 9;
+  let xzLevel = 6;
+  const level = (a: string, v: string, min: number) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > 9) throw new Error(`${a} must be ${min} to 9, got ${v}`);
+    return n;
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -123,13 +146,37 @@ function parseCli(argv: string[]): { out: string; targets: Target[] } {
       const unknown = names.filter((n) => !TARGETS.some((t) => t.name === n));
       if (unknown.length) throw new Error(`unknown target ${unknown.join(", ")} (known: ${TARGETS.map((t) => t.name).join(", ")})`);
       targets = TARGETS.filter((t) => names.includes(t.name));
-    } else if (a === "-h" || a === "--help") {
-      console.log("usage: bun build/release.ts [--out DIR] [--only TARGET,...]");
+    } else if (a === "--gzip-level") gzipLevel = level(a, value(), 1);
+    else if (a === "--xz-level") xzLevel = level(a, value(), 0);
+    else if (a === "-h" || a === "--help") {
+      console.log(USAGE);
       process.exit(0);
-    } else throw new Error(`unknown argument ${a} (usage: bun build/release.ts [--out DIR] [--only TARGET,...])`);
+    } else throw new Error(`unknown argument ${a} (${USAGE})`);
   }
-  return { out, targets };
+  return { out, targets, gzipLevel, xzLevel };
 }
+
+/** `path`.gz and, when xz is installed, `path`.xz: written under temporary names, renamed when complete. */
+async function compress(path: string, opts: Options): Promise<string[]> {
+  const made: string[] = [];
+  const gz = `${path}.gz`;
+  writeFileSync(`${gz}.partial`, Bun.gzipSync(await Bun.file(path).bytes(), { level: opts.gzipLevel as 9 }));
+  renameSync(`${gz}.partial`, gz);
+  made.push(gz);
+  if (XZ) {
+    const xz = `${path}.xz`;
+    const fd = openSync(`${xz}.partial`, "w");
+    const p = Bun.spawn([XZ, `-${opts.xzLevel}`, "-T0", "-c", path], { stdin: "ignore", stdout: fd, stderr: "pipe" });
+    closeSync(fd);
+    const [err, code] = await Promise.all([new Response(p.stderr).text(), p.exited]);
+    if (code !== 0) throw new Error(`xz ${path} failed (exit ${code}): ${err.trim()}`);
+    renameSync(`${xz}.partial`, xz);
+    made.push(xz);
+  }
+  return made;
+}
+
+const XZ = Bun.which("xz");
 
 async function main(): Promise<number> {
   let opts: ReturnType<typeof parseCli>;
@@ -140,11 +187,24 @@ async function main(): Promise<number> {
     return 2;
   }
   const { out, targets } = opts;
+  // The signing key, before anything is built: a key that cannot be read fails at once.
+  const keyFile = process.env.TEND_SIGNING_KEY_FILE;
+  let key: ReturnType<typeof loadSecretKey> | null = null;
+  if (keyFile) {
+    try {
+      key = loadSecretKey(await Bun.file(keyFile).text());
+    } catch (e) {
+      console.error(`release: cannot read the signing key $TEND_SIGNING_KEY_FILE=${keyFile}: ${(e as Error).message}`);
+      return 1;
+    }
+  }
   const pkg = (await Bun.file(join(ROOT, "package.json")).json()) as { version: string };
   const commit = (await $`git -C ${ROOT} rev-parse --short HEAD`.nothrow().quiet()).stdout.toString().trim() || "unknown";
   mkdirSync(out, { recursive: true });
   const sums = join(out, "SHA256SUMS");
   rmSync(sums, { force: true });
+  rmSync(`${sums}.minisig`, { force: true });
+  if (!XZ) console.warn("release: xz is not installed: no .xz files (apt-get install xz-utils)");
 
   const built: string[] = [];
   for (const t of targets) {
@@ -174,8 +234,11 @@ async function main(): Promise<number> {
     }
     renameSync(tmp, final);
     built.push(final);
-    const mib = (statSync(final).size / 1048576).toFixed(1);
-    console.log(`built ${final} (${mib} MiB, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    const mib = (n: string) => (statSync(n).size / 1048576).toFixed(1);
+    const packed = await compress(final, opts);
+    built.push(...packed);
+    const sizes = [final, ...packed].map((f) => `${f === final ? "" : f.slice(final.length)} ${mib(f)} MiB`.trim()).join(", ");
+    console.log(`built ${final} (${sizes}; ${((performance.now() - started) / 1000).toFixed(1)} s)`);
   }
 
   // The installer travels with the binaries, so `<release>/install.sh` works as well.
@@ -188,6 +251,13 @@ async function main(): Promise<number> {
   writeFileSync(`${sums}.partial`, `${lines.join("\n")}\n`);
   renameSync(`${sums}.partial`, sums);
   console.log(`wrote ${sums} (tend ${pkg.version}, ${commit})`);
+  if (key) {
+    writeFileSync(`${sums}.minisig.partial`, signMinisign(key, await Bun.file(sums).bytes(), "SHA256SUMS"));
+    renameSync(`${sums}.minisig.partial`, `${sums}.minisig`);
+    console.log(`wrote ${sums}.minisig`);
+  } else {
+    console.warn("release: SHA256SUMS is NOT signed: set TEND_SIGNING_KEY_FILE to the release key's file");
+  }
   return 0;
 }
 

@@ -13,6 +13,7 @@ import { isGone, waitFor } from "../helpers/wait-for.ts";
 import { NotifyReceiver, PYTHON } from "../fixtures/install/notify-receiver.ts";
 import { BUILD_TIMEOUT, HOST_TARGET, INSTALL_SH, ROOT, release, type Release } from "../fixtures/install/release-dir.ts";
 import { daemonSmoke } from "../fixtures/install/smoke.ts";
+import { loadSecretKey, signMinisign } from "../../build/minisign.ts";
 
 const DASH = Bun.which("dash");
 const BUSYBOX = Bun.which("busybox");
@@ -74,10 +75,19 @@ beforeAll(async () => {
         });
         return new Response(file.stream().pipeThrough(flip));
       }
-      if (mode === "nosum" && name === "SHA256SUMS") {
-        const text = readFileSync(join(rel.dir, "SHA256SUMS"), "utf8");
-        return new Response(text.split("\n").filter((l) => !l.endsWith(`  ${HOST_ASSET}`)).join("\n"));
+      if (mode === "nosum" && name.startsWith("SHA256SUMS")) {
+        // A SHA256SUMS without the host binary's line, signed as it is (by the same key).
+        const text = readFileSync(join(rel.dir, "SHA256SUMS"), "utf8").split("\n").filter((l) => !l.endsWith(`  ${HOST_ASSET}`)).join("\n");
+        if (name === "SHA256SUMS") return new Response(text);
+        return new Response(signMinisign(loadSecretKey(readFileSync(rel.keyFile, "utf8")), Buffer.from(text), "SHA256SUMS"));
       }
+      if (mode === "tampered" && name === "SHA256SUMS") {
+        // One byte changed, the signature left as it was (a mirror that rewrote the sums).
+        return new Response(readFileSync(join(rel.dir, "SHA256SUMS"), "utf8").replace(/^./, (c) => (c === "0" ? "1" : "0")));
+      }
+      if (mode === "tampered") return new Response(file);
+      if (mode === "unsigned" && name === "SHA256SUMS.minisig") return new Response("not found", { status: 404 });
+      if (mode === "unsigned") return new Response(file);
       if (mode === "nosum") return new Response(file);
       return new Response("not found", { status: 404 });
     },
@@ -151,6 +161,8 @@ async function install(args: string[], opts: InstallOpts = {}): Promise<Run> {
       HOME: home,
       TMPDIR: tmpdir(),
       TEND_DOWNLOAD_URL: opts.url ?? `${base}/ok`,
+      // The test release is signed with a throwaway key, not tend's.
+      TEND_PUBLIC_KEY: rel.publicKey,
       ...opts.env,
     },
     ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
@@ -218,7 +230,7 @@ describe.skipIf(!DASH)("installing under dash with curl", () => {
     requests.length = 0;
     const r = await install(["--root", root], { piped: true });
     expectOk(r);
-    expect(requests).toEqual(["/ok/SHA256SUMS", `/ok/${HOST_ASSET}`]);
+    expect(requests).toEqual(["/ok/SHA256SUMS", "/ok/SHA256SUMS.minisig", `/ok/${HOST_ASSET}.xz`]);
     expect(files(root)).toEqual(["usr/local/bin/tend"]);
     const bin = join(root, "usr/local/bin/tend");
     expect(await sha256(bin)).toBe(sums.get(HOST_ASSET)!);
@@ -264,7 +276,7 @@ describe.skipIf(!DASH)("installing under dash with curl", () => {
       env: { FAKE_UNAME_M: "aarch64" },
     });
     expectOk(r);
-    expect(requests).toEqual(["/ok/SHA256SUMS", "/ok/tend-linux-arm64"]);
+    expect(requests).toEqual(["/ok/SHA256SUMS", "/ok/SHA256SUMS.minisig", "/ok/tend-linux-arm64.xz"]);
     expect(r.stdout).toContain("verified tend-linux-arm64 (sha256 ");
     expect(r.stdout).toContain("not run: built for another system");
     const bin = join(root, "usr/local/bin/tend");
@@ -279,7 +291,7 @@ describe.skipIf(!DASH)("installing under dash with curl", () => {
     const root = newRoot();
     requests.length = 0;
     expectOk(await install(["--root", root, "--arch", "arm64", "--libc", "musl"]));
-    expect(requests).toEqual(["/ok/SHA256SUMS", "/ok/tend-linux-arm64-musl"]);
+    expect(requests).toEqual(["/ok/SHA256SUMS", "/ok/SHA256SUMS.minisig", "/ok/tend-linux-arm64-musl.xz"]);
     expect(await sha256(join(root, "usr/local/bin/tend"))).toBe(sums.get("tend-linux-arm64-musl")!);
   });
 });
@@ -290,7 +302,7 @@ describe.skipIf(!BUSYBOX)("installing under busybox sh with only busybox applets
     requests.length = 0;
     const r = await install(["--root", root], { shell: "busybox", path: busyboxPath });
     expectOk(r);
-    expect(requests).toEqual(["/ok/SHA256SUMS", `/ok/${HOST_ASSET}`]);
+    expect(requests).toEqual(["/ok/SHA256SUMS", "/ok/SHA256SUMS.minisig", `/ok/${HOST_ASSET}.xz`]);
     expect(files(root)).toEqual(["usr/local/bin/tend"]);
     expect(await sha256(join(root, "usr/local/bin/tend"))).toBe(sums.get(HOST_ASSET)!);
   });
@@ -300,7 +312,7 @@ describe.skipIf(!BUSYBOX)("installing under busybox sh with only busybox applets
     mkdirSync(join(root, "usr/local/bin"), { recursive: true });
     writeFileSync(join(root, "usr/local/bin/tend"), "old\n");
     const r = await install(["--root", root], { shell: "busybox", path: busyboxPath, url: `${base}/corrupt` });
-    expectRefused(r, /checksum mismatch for tend-linux-\w+: SHA256SUMS says [0-9a-f]{64}, the download is [0-9a-f]{64}\. The file is corrupt or was tampered with; nothing was installed/);
+    expectRefused(r, /checksum mismatch for tend-linux-[\w.-]+: SHA256SUMS says [0-9a-f]{64}, the download is [0-9a-f]{64}\. The file is corrupt or was tampered with; nothing was installed/);
     expect(files(root)).toEqual(["usr/local/bin/tend"]);
     expect(readFileSync(join(root, "usr/local/bin/tend"), "utf8")).toBe("old\n");
   });
@@ -310,6 +322,88 @@ describe.skipIf(!BUSYBOX)("installing under busybox sh with only busybox applets
     const r = await install(["--root", root], { shell: "busybox", path: busyboxNoWgetPath });
     expectRefused(r, "neither curl nor wget is installed: install one (apt-get install curl, apk add curl)");
     expect(files(root)).toEqual([]);
+  });
+});
+
+/** A PATH like the test's own, without `missing` (a directory of symlinks to everything else). */
+function pathWithout(...missing: string[]): string {
+  const dir = mkdtempSync(join(work, "path-without-"));
+  const seen = new Set<string>(missing);
+  for (const d of (process.env.PATH ?? "/usr/bin:/bin").split(":")) {
+    if (!existsSync(d)) continue;
+    for (const f of readdirSync(d)) {
+      if (seen.has(f)) continue;
+      seen.add(f);
+      symlinkSync(join(d, f), join(dir, f));
+    }
+  }
+  return dir;
+}
+
+describe.skipIf(!DASH)("signature and compression (#12.16)", () => {
+  const MINISIGN = Bun.which("minisign");
+
+  test("the signature is checked with minisign, else OpenSSL 3; a tampered SHA256SUMS is refused either way", async () => {
+    const noMinisign = pathWithout("minisign");
+    const ways: Array<[string, string | undefined]> = [["OpenSSL", noMinisign]];
+    if (MINISIGN) ways.unshift(["minisign", undefined]);
+    for (const [tool, path] of ways) {
+      const root = newRoot();
+      const ok = await install(["--root", root, "--require-signature"], { path });
+      expectOk(ok);
+      expect(ok.stdout).toContain(`verified the signature of SHA256SUMS (${tool})`);
+      expect(await sha256(join(root, "usr/local/bin/tend"))).toBe(sums.get(HOST_ASSET)!);
+
+      const bad = newRoot();
+      const r = await install(["--root", bad], { url: `${base}/tampered`, path });
+      expectRefused(r, `SHA256SUMS from ${base}/tampered is not signed by tend's release key`);
+      expect(files(bad)).toEqual([]);
+
+      // Signed by another key (tend's real one is not the test release's).
+      const other = newRoot();
+      const o = await install(["--root", other], { path, env: { TEND_PUBLIC_KEY: "RWTlm8ES8sluXQvkSsSpn/WjRKg+CQOd9IyEfp8/n80YSFFVP702xoLh" } });
+      expectRefused(o, "is not signed by tend's release key");
+      expect(files(other)).toEqual([]);
+    }
+  });
+
+  test("no tool to check it: a warning, or a refusal with --require-signature; no signature file likewise", async () => {
+    const noTools = pathWithout("minisign", "openssl");
+    const root = newRoot();
+    const warned = await install(["--root", root], { path: noTools });
+    expectOk(warned);
+    expect(warned.stderr).toContain("neither minisign nor OpenSSL 3 is installed: the signature of SHA256SUMS is not checked");
+    const strict = newRoot();
+    expectRefused(await install(["--root", strict, "--require-signature"], { path: noTools }), "cannot check the signature of SHA256SUMS: install minisign or OpenSSL 3");
+    expect(files(strict)).toEqual([]);
+
+    const unsigned = newRoot();
+    const u = await install(["--root", unsigned], { url: `${base}/unsigned` });
+    expectOk(u);
+    expect(u.stderr).toContain(`${base}/unsigned has no SHA256SUMS.minisig: the download is checked against SHA256SUMS only`);
+    const unsignedStrict = newRoot();
+    expectRefused(await install(["--root", unsignedStrict, "--require-signature"], { url: `${base}/unsigned` }), "has no SHA256SUMS.minisig, and --require-signature was given");
+    expect(files(unsignedStrict)).toEqual([]);
+  });
+
+  test("the smallest form it can unpack: .xz with xz, .gz with gzip only, the plain binary with neither; each verified", async () => {
+    const cases: Array<[string | undefined, string]> = [
+      [undefined, `${HOST_ASSET}.xz`],
+      [pathWithout("xz"), `${HOST_ASSET}.gz`],
+      [pathWithout("xz", "gzip"), HOST_ASSET],
+    ];
+    for (const [path, fetched] of cases) {
+      const root = newRoot();
+      requests.length = 0;
+      expectOk(await install(["--root", root], { path }));
+      expect(requests.filter((r) => r.includes("tend-"))).toEqual([`/ok/${fetched}`]);
+      expect(await sha256(join(root, "usr/local/bin/tend"))).toBe(sums.get(HOST_ASSET)!);
+    }
+    // A corrupted .gz is refused by its own checksum, before it is unpacked.
+    const bad = newRoot();
+    const r = await install(["--root", bad], { url: `${base}/corrupt`, path: pathWithout("xz") });
+    expectRefused(r, `checksum mismatch for ${HOST_ASSET}.gz`);
+    expect(files(bad)).toEqual([]);
   });
 });
 

@@ -33,10 +33,27 @@ describe("build:release", () => {
     expect(pkg.scripts["build:release"]).toBe("bun build/release.ts");
   });
 
-  test("writes the four binaries, install.sh and SHA256SUMS that sha256sum -c accepts", () => {
-    const names = TARGETS.map((t) => `tend-${t.name}`);
-    expect(names).toEqual(["tend-linux-x64", "tend-linux-arm64", "tend-linux-x64-musl", "tend-linux-arm64-musl"]);
-    for (const n of names) {
+  test("writes the four binaries (each also .gz and .xz), install.sh and SHA256SUMS that sha256sum -c accepts, signed (#12.16)", () => {
+    const binaries = TARGETS.map((t) => `tend-${t.name}`);
+    expect(binaries).toEqual(["tend-linux-x64", "tend-linux-arm64", "tend-linux-x64-musl", "tend-linux-arm64-musl"]);
+    const names = binaries.flatMap((n) => [n, `${n}.gz`, `${n}.xz`]);
+    // Each compressed file unpacks to its binary, and is smaller.
+    for (const n of binaries) {
+      const raw = readFileSync(join(rel.dir, n));
+      expect(Buffer.from(Bun.gunzipSync(readFileSync(join(rel.dir, `${n}.gz`)))).equals(raw)).toBe(true);
+      const xz = Bun.spawnSync(["xz", "-dc", join(rel.dir, `${n}.xz`)], { stdout: "pipe", maxBuffer: 512 * 1024 * 1024 });
+      expect(Buffer.from(xz.stdout).equals(raw)).toBe(true);
+      expect(statSync(join(rel.dir, `${n}.xz`)).size).toBeLessThan(statSync(join(rel.dir, `${n}.gz`)).size);
+      expect(statSync(join(rel.dir, `${n}.gz`)).size).toBeLessThan(raw.length);
+    }
+    // The signature verifies with minisign itself, where it is installed.
+    const minisign = Bun.which("minisign");
+    if (minisign) {
+      const v = Bun.spawnSync([minisign, "-Vm", join(rel.dir, "SHA256SUMS"), "-P", rel.publicKey], { stdout: "pipe", stderr: "pipe" });
+      expect(v.stdout.toString()).toContain("Signature and comment signature verified");
+      expect(v.exitCode).toBe(0);
+    }
+    for (const n of binaries) {
       const st = statSync(join(rel.dir, n));
       expect(st.size).toBeGreaterThan(50 * 1024 * 1024);
       expect(st.mode & 0o111).not.toBe(0);
@@ -71,6 +88,7 @@ describe("build:release", () => {
   test("the build log names each artifact", () => {
     for (const t of TARGETS) expect(rel.log).toContain(`built ${join(rel.dir, `tend-${t.name}`)} (`);
     expect(rel.log).toContain(`wrote ${join(rel.dir, "SHA256SUMS")} (tend ${rel.version}, ${rel.commit})`);
+    expect(rel.log).toContain(`wrote ${join(rel.dir, "SHA256SUMS.minisig")}`);
   });
 
   test("an unknown target is refused before anything is built", () => {
@@ -169,7 +187,7 @@ describe("examples", () => {
       const p = Bun.spawnSync(["sh", join(ROOT, "install.sh"), "--root", dir, "--service", "systemd"], {
         stdout: "pipe",
         stderr: "pipe",
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, TEND_DOWNLOAD_URL: rel.dir },
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, TEND_DOWNLOAD_URL: rel.dir, TEND_PUBLIC_KEY: rel.publicKey },
       });
       if (p.exitCode !== 0) throw new Error(p.stderr.toString());
       // Both start with their own comment lines; from [Unit] on they must be the same.
