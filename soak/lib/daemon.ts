@@ -1,8 +1,7 @@
 // Starting and talking to the daemon under test, for the soak scenarios: the test suite's own
-// harness (a temp dir, its socket, its log dir), plus what soak needs beyond it: a daemon
-// under a lowered fd limit, a free TCP port, names of the processes a scenario started.
+// harness (a temp dir, its socket, its log dir), plus what soak needs beyond it: a free TCP
+// port, a marker for the processes a scenario starts, requests and a shutdown with deadlines.
 
-import { closeSync, openSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { Daemon, makeTempDir, tendArgv } from "../../test/helpers/daemon-harness.ts";
@@ -28,26 +27,6 @@ export function freePort(): Promise<number> {
 /** A number unique to this run, for sleep arguments that mark a scenario's processes in /proc. */
 export function marker(): string {
   return String(700_000 + Math.floor(Math.random() * 290_000));
-}
-
-/** Start `d` like Daemon.start, but under `ulimit -n nofile` (soft and hard). */
-export async function startLimited(d: Daemon, nofile: number): Promise<void> {
-  const fd = openSync(d.daemonLog, "a");
-  d.proc = Bun.spawn(["sh", "-c", `ulimit -n ${nofile} && exec "$@"`, "sh", ...tendArgv("daemon", "-c", d.configFile)], {
-    cwd: d.dir,
-    stdin: "ignore",
-    stdout: fd,
-    stderr: fd,
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  closeSync(fd);
-  await waitFor(
-    async () => {
-      if (d.proc!.exitCode !== null) throw new Error(`daemon exited ${d.proc!.exitCode}: ${d.stderr()}`);
-      return (await d.api("GET", "/api/daemon").catch(() => null))?.ok;
-    },
-    { what: "daemon socket", timeout: 60_000 },
-  );
 }
 
 /** POST on the unix socket; the parsed JSON answer (or the error text) and the status. */

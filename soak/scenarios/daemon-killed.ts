@@ -4,7 +4,7 @@
 
 import { join } from "node:path";
 import { Daemon, SOAK_PROGRAMS, makeTempDir, marker, shutdown, waitFor } from "../lib/daemon.ts";
-import { killMarked, withMarker } from "../lib/proc.ts";
+import { killMarked, withMarker } from "../../test/helpers/procs.ts";
 import { log, type Report } from "../lib/report.ts";
 
 const S = "daemon SIGKILLed, started again";

@@ -3,9 +3,9 @@
 // answering (also to a burst of connections at the limit), and `shutdown` leaves no process
 // behind, or exits non-zero naming what is left.
 
-import { Daemon, makeTempDir, marker, runShutdownCli, startLimited, waitFor } from "../lib/daemon.ts";
-import { timedGet } from "../lib/clients.ts";
-import { killMarked, withMarker } from "../lib/proc.ts";
+import { Daemon, makeTempDir, marker, runShutdownCli, waitFor } from "../lib/daemon.ts";
+import { socketAnswerMs } from "../../test/helpers/daemon-probe.ts";
+import { killMarked, withMarker } from "../../test/helpers/procs.ts";
 import { log, type Report } from "../lib/report.ts";
 
 export async function fdLimit(report: Report, programs: number, nofile: number): Promise<void> {
@@ -15,7 +15,7 @@ export async function fdLimit(report: Report, programs: number, nofile: number):
   const toml = Array.from({ length: programs }, (_, i) => `[program.p${i}]\ncommand = ["sleep", "${mark}${i}"]\nstartsecs = 0\nstartretries = 1\n`).join("\n");
   const d = new Daemon(dir, toml);
   try {
-    await startLimited(d, nofile);
+    await d.start({ nofile, readyTimeout: 60_000 });
     // Everything settles: RUNNING, or refused (BACKOFF→FATAL) with the fd message.
     const ss = await waitFor(
       async () => {
@@ -32,10 +32,10 @@ export async function fdLimit(report: Report, programs: number, nofile: number):
     report.check(S, "refusals say why (file descriptors: N in use of M)", unclear.length === 0, () => `${unclear.length} FATAL without the fd reason, e.g. ${JSON.stringify(unclear[0]).slice(0, 300)}`);
     report.check(S, "processes match RUNNING records", withMarker(mark).length === running, () => `${withMarker(mark).length} processes for ${running} RUNNING`);
     // a burst of connections at the limit: the daemon must not die, and answer afterwards
-    const burst = await Promise.all(Array.from({ length: 300 }, () => timedGet(d.socket, "/api/services", 30_000)));
+    const burst = await Promise.all(Array.from({ length: 300 }, () => socketAnswerMs(d.socket, "/api/services", 30_000)));
     report.add(S, "burst requests answered", burst.filter((x) => x !== null).length);
     report.check(S, "daemon survives a connection burst at the limit", d.proc!.exitCode === null, () => `daemon exited ${d.proc!.exitCode}`);
-    const after = await timedGet(d.socket, "/api/daemon", 5000);
+    const after = await socketAnswerMs(d.socket, "/api/daemon", 5000);
     report.check(S, "socket answers after the burst", after !== null, () => "no answer within 5 s");
     const r = await runShutdownCli(d);
     const left = withMarker(mark);

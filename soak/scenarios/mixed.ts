@@ -14,9 +14,11 @@
 import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ServiceDTO } from "../../src/api/dto.ts";
-import { follower, loadLoop, servicesOverSocket, socketProber, xmlrpcAllOverTcp, type Stoppable } from "../lib/clients.ts";
+import { basicAuth, fdCount, httpLoad, rssKb, xmlRpcLoad } from "../../test/helpers/daemon-probe.ts";
+import { ownershipProblems } from "../../test/helpers/invariants.ts";
+import { allProcs, killMarked, withMarker } from "../../test/helpers/procs.ts";
+import { follower, socketProber } from "../lib/clients.ts";
 import { Daemon, FIXTURES, SOAK_PROGRAMS, freePort, makeTempDir, marker, post, shutdown, waitFor } from "../lib/daemon.ts";
-import { allProcs, childrenOf, fdCount, rssBytes, withMarker, killMarked } from "../lib/proc.ts";
 import { MB, log, type Report } from "../lib/report.ts";
 
 const S = "mixed";
@@ -77,7 +79,7 @@ export async function mixed(report: Report, opts: Opts): Promise<void> {
   await d.start();
   const pid = d.pid;
   await waitFor(async () => (await d.services()).filter((s) => s.group === "race").every((s) => s.state === "RUNNING"), { what: "racers RUNNING", timeout: 60_000 });
-  const base = { rss: rssBytes(pid)!, fds: fdCount(pid)! };
+  const base = { rss: rssKb(pid) * 1024, fds: fdCount(pid) };
   report.set(S, "daemon RSS at start (MB)", base.rss / MB);
   report.set(S, "daemon fds at start", base.fds);
   const rssLimit = base.rss + 64 * MB + STALLED_FOLLOWERS * FOLLOWER_CAP + LIVE_FOLLOWERS * MB + 64 * MB;
@@ -87,13 +89,15 @@ export async function mixed(report: Report, opts: Opts): Promise<void> {
   log(S, `daemon ${pid}: RSS ${(base.rss / MB).toFixed(1)} MB, ${base.fds} fds; bounds ${(rssLimit / MB).toFixed(0)} MB, ${fdLimit} fds`);
 
   const prober = socketProber(report, S, d.socket);
-  const tcp = loadLoop(report, S, "XML-RPC getAllProcessInfo on TCP", TCP_CLIENTS, () => xmlrpcAllOverTcp(port, "soak", PASSWORD));
-  const sock = loadLoop(report, S, "GET /api/services on the socket", SOCKET_CLIENTS, () => servicesOverSocket(d.socket));
+  // API load on both doors for the whole run, each call on a new connection.
+  const loadFor = Math.max(1000, opts.endAt - Date.now());
+  const tcp = xmlRpcLoad({ port, authorization: basicAuth("soak", PASSWORD), clients: TCP_CLIENTS, durationMs: loadFor });
+  const sock = httpLoad({ port: 0, unix: d.socket, authorization: null, clients: SOCKET_CLIENTS, durationMs: loadFor, method: "GET", path: "/api/services", okWhen: "[" });
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      const rss = rssBytes(pid);
-      const fds = fdCount(pid);
+      const rss = orNull(() => rssKb(pid) * 1024);
+      const fds = orNull(() => fdCount(pid));
       if (rss !== null) {
         report.max(S, "daemon RSS peak (MB)", Math.round(rss / MB));
         report.check(S, "daemon RSS bounded", rss <= rssLimit, () => `RSS ${(rss / MB).toFixed(0)} MB > bound ${(rssLimit / MB).toFixed(0)} MB`);
@@ -138,11 +142,13 @@ export async function mixed(report: Report, opts: Opts): Promise<void> {
       // 160 KB/s unfolded (item 9): a folded log grows by a few KB per period
       report.check(S, "tend.log growth bounded (folded)", grown < 2 * MB, () => `tend.log grew ${(grown / 1024).toFixed(0)} KB in one period`);
       report.set(S, "periods", round);
-      log(S, `period ${round} checked; RSS ${((rssBytes(pid) ?? 0) / MB).toFixed(0)} MB, ${fdCount(pid)} fds, ${report.violationCount} violations so far`);
+      log(S, `period ${round} checked; RSS ${(rssKb(pid) / 1024).toFixed(0)} MB, ${fdCount(pid)} fds, ${report.violationCount} violations so far`);
     }
   } finally {
     sampling = false;
-    await Promise.all([sampler, tcp.stop(), sock.stop()]);
+    const [, tcpDone, sockDone] = await Promise.all([sampler, tcp, sock]);
+    report.set(S, "XML-RPC getAllProcessInfo on TCP: answered / failed", `${tcpDone.ok} / ${tcpDone.failed}`);
+    report.set(S, "GET /api/services on the socket: answered / failed", `${sockDone.ok} / ${sockDone.failed}`);
     await prober.stop();
     const { exitCode, killed } = await shutdown(d);
     report.check(S, "shutdown exits 0", exitCode === 0 && !killed, () => `exit ${exitCode}${killed ? " (SIGKILLed after 60 s)" : ""}`);
@@ -193,26 +199,21 @@ async function checkpoint(report: Report, d: Daemon, mark: string): Promise<void
     { what: "states to settle", timeout: 60_000 },
   ).catch(() => null);
   if (!report.check(S, "states settle after racing", settled !== null, () => "some record still STARTING/STOPPING/BACKOFF after 60 s")) return;
-  // Two looks a second apart: a child seen in both that no record owns is a leak, not a race.
+  // Two looks a second apart: a problem seen in both is a leak, not a process in transit.
   const look = async () => {
     const ss = await d.services();
     const procs = allProcs();
-    return { ss, kids: childrenOf(d.pid, procs), marked: withMarker(mark, procs) };
+    return { ss, problems: ownershipProblems(d.pid, ss), zombies: procs.filter((p) => p.ppid === d.pid && p.state === "Z").map((p) => p.pid), marked: withMarker(mark, procs) };
   };
   const a = await look();
   await Bun.sleep(1000);
   const b = await look();
-  const owned = new Map<number, string[]>();
-  for (const s of b.ss) if (s.pid) owned.set(s.pid, [...(owned.get(s.pid) ?? []), s.name]);
-  const liveKids = b.kids.filter((k) => k.state !== "Z");
-  const untracked = liveKids.filter((k) => !owned.has(k.pid) && a.kids.some((x) => x.pid === k.pid));
-  report.check(S, "every child of the daemon belongs to a record", untracked.length === 0, () => `untracked children: ${untracked.map((k) => `${k.pid} ${k.cmdline}`).join("; ")}`);
-  const shared = [...owned].filter(([, names]) => names.length > 1);
-  report.check(S, "no pid belongs to two records", shared.length === 0, () => shared.map(([p, n]) => `${p}: ${n.join(",")}`).join("; "));
+  const lasting = b.problems.filter((p) => a.problems.includes(p));
+  report.check(S, "every child of the daemon belongs to exactly one record", lasting.length === 0, () => lasting.join("; "));
   const running = b.ss.filter((s: ServiceDTO) => s.group === "race" && s.state === "RUNNING");
   report.check(S, "one process per racer", b.marked.length === running.length, () => `${b.marked.length} marked processes for ${running.length} RUNNING racers: ${b.marked.map((p) => `${p.pid}(ppid ${p.ppid}) ${p.cmdline}`).join("; ")}`);
-  const zombies = b.kids.filter((k) => k.state === "Z" && a.kids.some((x) => x.pid === k.pid && x.state === "Z"));
-  report.check(S, "no lingering zombie", zombies.length === 0, () => `zombies: ${zombies.map((z) => z.pid).join(", ")}`);
+  const zombies = b.zombies.filter((z) => a.zombies.includes(z));
+  report.check(S, "no lingering zombie", zombies.length === 0, () => `zombies: ${zombies.join(", ")}`);
 }
 
 /** Every line of this round in flood's logs, once and in order; a gap only with a marker. */
@@ -246,6 +247,12 @@ function checkFlood(report: Report, d: Daemon, round: number): void {
   report.check(S, "every flood line in the logs", expect - 1 === FLOOD_LINES && bad === 0, () => `round ${round}: last line ${expect - 1} of ${FLOOD_LINES}, ${bad} out of order or cut, ${gaps} gap markers`);
 }
 
-const num = (f: string) => Number(/\.(\d+)$/.exec(f)?.[1] ?? 0);
+function orNull<T>(read: () => T): T | null {
+  try {
+    return read();
+  } catch {
+    return null; // the daemon is gone
+  }
+}
 
-export type { Stoppable };
+const num = (f: string) => Number(/\.(\d+)$/.exec(f)?.[1] ?? 0);

@@ -12,7 +12,9 @@ import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync, writeF
 import { connect } from "node:net";
 import { join } from "node:path";
 import { FIXTURES, SOAK_PROGRAMS, freePort, marker, waitFor } from "../lib/daemon.ts";
-import { killMarked, rssBytes, withMarker } from "../lib/proc.ts";
+import { basicAuth, rssKb, xmlRpcLoad } from "../../test/helpers/daemon-probe.ts";
+import { killMarked, withMarker } from "../../test/helpers/procs.ts";
+import { accountGaps } from "../lib/gaps.ts";
 import { MB, log } from "../lib/report.ts";
 import { XMLRPC_ALL, haveSupervisord, makeTarget, type Kind, type Target, type TargetOpts } from "./targets.ts";
 
@@ -48,11 +50,18 @@ async function withTarget<T>(kind: Kind, opts: TargetOpts, fn: (t: Target) => Pr
 
 /** Sample `pid`'s RSS every 200 ms while `body` runs; the peak in bytes. */
 async function peakRss<T>(pid: number, body: () => Promise<T>): Promise<{ value: T; peak: number }> {
-  let peak = rssBytes(pid) ?? 0;
+  const rssBytes = (p: number) => {
+    try {
+      return rssKb(p) * 1024;
+    } catch {
+      return 0; // gone
+    }
+  };
+  let peak = rssBytes(pid);
   let on = true;
   const s = (async () => {
     while (on) {
-      peak = Math.max(peak, rssBytes(pid) ?? 0);
+      peak = Math.max(peak, rssBytes(pid));
       await Bun.sleep(200);
     }
   })();
@@ -117,30 +126,10 @@ async function tcpLoad(kind: Kind) {
   try {
     return await withTarget(kind, { programs, tcpPort: port, user: "admin", password: "pw" }, async (t) => {
       await t.allRunning();
-      const base = rssBytes(t.pid) ?? 0;
-      let answered = 0;
-      let failed = 0;
+      const base = rssKb(t.pid) * 1024;
       let slowest = 0;
-      let bytes = 0;
-      const end = performance.now() + 20_000;
-      const { peak } = await peakRss(t.pid, async () => {
-        const clients = Array.from({ length: 200 }, async () => {
-          while (performance.now() < end) {
-            try {
-              const r = await fetch(`http://127.0.0.1:${port}/RPC2`, {
-                method: "POST",
-                body: XMLRPC_ALL,
-                headers: { "content-type": "text/xml", authorization: `Basic ${btoa("admin:pw")}`, connection: "close" },
-                signal: AbortSignal.timeout(60_000),
-              });
-              bytes = (await r.text()).length;
-              answered++;
-            } catch {
-              failed++;
-              await Bun.sleep(50);
-            }
-          }
-        });
+      const load = await peakRss(t.pid, async () => {
+        const end = performance.now() + 20_000;
         const prober = (async () => {
           while (performance.now() < end) {
             const t0 = performance.now();
@@ -149,12 +138,14 @@ async function tcpLoad(kind: Kind) {
             await Bun.sleep(250);
           }
         })();
-        await Promise.all([...clients, prober]);
+        const [r] = await Promise.all([xmlRpcLoad({ port, authorization: basicAuth("admin", "pw"), clients: 200, durationMs: 20_000, callDeadlineMs: 60_000 }), prober]);
+        return r;
       });
+      const peak = load.peak;
       return {
-        "answer size": `${(bytes / 1024).toFixed(1)} KB`,
-        "answers in 20 s": String(answered),
-        "failed requests": String(failed),
+        "answer size": `${(load.value.bytes / Math.max(1, load.value.calls) / 1024).toFixed(1)} KB`,
+        "answers in 20 s": String(load.value.ok),
+        "failed requests": String(load.value.failed),
         "RSS before → peak": `${mb(base)} → ${mb(peak)}`,
         "slowest unix-socket status": `${slowest.toFixed(0)} ms`,
       };
@@ -171,7 +162,7 @@ async function followers(kind: Kind) {
   try {
     return await withTarget(kind, { programs }, async (t) => {
       await Bun.sleep(500);
-      const base = rssBytes(t.pid) ?? 0;
+      const base = rssKb(t.pid) * 1024;
       let received = 0;
       if (kind === "tend") await fetch("http://localhost/api/services/flood/start?wait=false", { method: "POST", unix: t.socket });
       else Bun.spawnSync(["/usr/bin/supervisorctl", "-c", join(t.dir, "supervisord.conf"), "start", "flood"]);
@@ -192,8 +183,6 @@ async function followers(kind: Kind) {
     rmSync(dir, { force: true });
   }
 }
-
-const MARKER = /^\[tend: (\d+) bytes? dropped/;
 
 async function diskFull(kind: Kind) {
   if (process.getuid?.() !== 0) return { skipped: "not root" };
@@ -220,17 +209,9 @@ async function diskFull(kind: Kind) {
       await waitFor(async () => (await t.states())[0]?.state === "EXITED", { what: "writer done", timeout: 120_000 });
       await Bun.sleep(1000);
       const text = readFileSync(logfile, "latin1");
-      let intact = 0;
-      let frag = 0;
-      let counted = 0;
-      for (const line of text.split("\n").slice(0, -1)) {
-        const m = MARKER.exec(line);
-        if (m) counted += Number(m[1]);
-        else if (line.length === 99 && /^R\d+ \d+ x+$/.test(line)) intact++;
-        else frag += line.length;
-      }
-      const lost = lines * 100 - intact * 100 - frag - counted;
-      return { "bytes lost without a marker": String(lost), "bytes counted in gap markers": String(counted), "lines cut or glued": String(text.split("\n").filter((l) => l && !MARKER.test(l) && l.length !== 99).length) };
+      const a = accountGaps(text);
+      const lost = lines * 100 + a.ambiguous - a.present - a.counted;
+      return { "bytes lost without a marker": String(Math.max(0, lost)), "bytes counted in gap markers": String(a.counted), "cut lines with no marker": String(a.glued) };
     });
   } finally {
     Bun.spawnSync(["umount", "-l", mnt]);

@@ -64,7 +64,7 @@ export class Daemon {
   }
 
   /** Start the daemon and wait until its socket answers. */
-  async start(opts: { waitReady?: boolean; env?: Record<string, string>; nofile?: number } = {}): Promise<this> {
+  async start(opts: { waitReady?: boolean; env?: Record<string, string>; nofile?: number; readyTimeout?: number } = {}): Promise<this> {
     // One O_APPEND descriptor for both streams, so stdout and stderr never overwrite each other.
     const fd = openSync(this.daemonLog, "a");
     const argv = tendArgv("daemon", "-c", this.configFile);
@@ -83,7 +83,7 @@ export class Daemon {
           if (this.proc!.exitCode !== null) throw new Error(`daemon exited ${this.proc!.exitCode}: ${this.stderr()}`);
           return (await this.api("GET", "/api/daemon").catch(() => null))?.ok;
         },
-        { what: "daemon socket" },
+        { what: "daemon socket", timeout: opts.readyTimeout },
       );
     }
     return this;

@@ -3,43 +3,15 @@
 // and nothing is left once everything is stopped. Read from /proc, so they hold for what runs,
 // not for what the daemon believes runs.
 
-import { readdirSync, readFileSync } from "node:fs";
 import type { ServiceDTO } from "../../src/api/dto.ts";
+import { allProcs, type ProcInfo } from "./procs.ts";
 import { waitFor } from "./wait-for.ts";
 
-export interface ProcInfo {
-  readonly pid: number;
-  readonly ppid: number;
-  readonly pgid: number;
-  /** argv joined by spaces (empty for a kernel thread or a process that just went). */
-  readonly cmdline: string;
-}
-
-function readProc(pid: number): (ProcInfo & { state: string }) | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name is in parentheses and may hold spaces or ")": fields follow the last ")".
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    let cmdline = "";
-    try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
-    } catch {
-      /* gone meanwhile */
-    }
-    return { pid, state: f[0]!, ppid: Number(f[1]), pgid: Number(f[2]), cmdline };
-  } catch {
-    return null;
-  }
-}
+export type { ProcInfo };
 
 /** Every live (not zombie) descendant of `pid`: its children, their children, and so on. */
 export function daemonChildren(pid: number): ProcInfo[] {
-  const all: ProcInfo[] = [];
-  for (const e of readdirSync("/proc")) {
-    if (!/^\d+$/.test(e)) continue;
-    const p = readProc(Number(e));
-    if (p && p.state !== "Z") all.push({ pid: p.pid, ppid: p.ppid, pgid: p.pgid, cmdline: p.cmdline });
-  }
+  const all = allProcs().filter((p) => p.state !== "Z");
   const mine = new Set([pid]);
   for (let grew = true; grew; ) {
     grew = false;

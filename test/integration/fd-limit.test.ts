@@ -4,28 +4,16 @@
 // "Shut down" (exit 0) only when no process is left, and names what is left otherwise.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
+import { fdCount } from "../helpers/daemon-probe.ts";
+import { withMarker } from "../helpers/procs.ts";
 import { Daemon, makeTempDir, waitFor } from "../helpers/daemon-harness.ts";
 
 let d: Daemon | null = null;
 let mark = "";
 
 /** Live processes whose command line holds the test's marker (its programs are `sleep MARKi`). */
-function marked(): number[] {
-  const pids: number[] = [];
-  for (const e of readdirSync("/proc")) {
-    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
-      if (stat[stat.lastIndexOf(")") + 2] === "Z") continue;
-      if (readFileSync(`/proc/${e}/cmdline`, "utf8").includes(mark)) pids.push(Number(e));
-    } catch {
-      /* gone */
-    }
-  }
-  return pids;
-}
+const marked = (): number[] => withMarker(mark).map((p) => p.pid);
 
 afterEach(async () => {
   if (d) {
@@ -48,8 +36,6 @@ const newMark = () => `7${Math.floor(Math.random() * 1e6).toString().padStart(6,
 
 const programs = (n: number, extra = "") =>
   Array.from({ length: n }, (_, i) => `[program.p${i}]\ncommand = ["sleep", "${mark}${i}"]\nstartsecs = 0\nstartretries = 0\n${extra}`).join("\n");
-
-const fdCount = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 
 describe("file descriptors", () => {
   test("a program holds each descriptor once: at most 3 per program (two pipes' read ends and a pidfd) without log files", async () => {

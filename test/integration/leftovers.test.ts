@@ -3,8 +3,9 @@
 // tend.log, and never touches a pid that now belongs to another process.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { allProcs } from "../helpers/procs.ts";
 import { Daemon, fixture, isGone, makeTempDir, waitFor } from "../helpers/daemon-harness.ts";
 
 let d: Daemon | null = null;
@@ -31,19 +32,8 @@ const startTime = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, "utf
 const bootId = () => readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
 
 /** Live processes whose command line is exactly `argv`. */
-function processesRunning(...argv: string[]): number[] {
-  const want = `${argv.join("\0")}\0`;
-  const out: number[] = [];
-  for (const e of readdirSync("/proc")) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      if (readFileSync(`/proc/${e}/cmdline`, "utf8") === want && !isGone(Number(e))) out.push(Number(e));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
+const processesRunning = (...argv: string[]): number[] =>
+  allProcs().filter((p) => p.state !== "Z" && p.cmdline === argv.join(" ")).map((p) => p.pid);
 
 describe("leftovers of a SIGKILLed daemon", () => {
   test.if(Bun.which("flock") !== null)(
