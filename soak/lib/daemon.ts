@@ -4,7 +4,9 @@
 
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { onCleanup } from "../../bench/lib.ts";
 import { Daemon, makeTempDir, tendArgv } from "../../test/helpers/daemon-harness.ts";
+import { killMarked } from "../../test/helpers/procs.ts";
 import { waitFor } from "../../test/helpers/wait-for.ts";
 
 export { Daemon, makeTempDir, tendArgv, waitFor };
@@ -72,4 +74,18 @@ export async function runShutdownCli(d: Daemon, timeoutMs = 120_000): Promise<{ 
   const [out, err] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   clearTimeout(timer);
   return { code: p.signalCode ? null : p.exitCode, out: out + err };
+}
+
+/**
+ * If the run is interrupted (SIGINT, SIGTERM, SIGHUP), shut `d` down (SIGKILL after 20 s), kill
+ * what carries `mark`, run `also` (an unmount) and remove its dir. Returns the unregister
+ * function, for the scenario's own `finally` that does the same on the normal path.
+ */
+export function guard(d: Daemon, mark: string | null, also: () => void = () => {}): () => void {
+  return onCleanup(async () => {
+    if (d.proc && d.proc.exitCode === null) await shutdown(d, 20_000).catch(() => {});
+    if (mark) killMarked(mark);
+    also();
+    d.cleanup();
+  });
 }

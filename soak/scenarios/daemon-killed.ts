@@ -3,7 +3,7 @@
 // in tend.log: afterwards exactly one process per program, none of the old pids alive.
 
 import { join } from "node:path";
-import { Daemon, SOAK_PROGRAMS, makeTempDir, marker, shutdown, waitFor } from "../lib/daemon.ts";
+import { Daemon, SOAK_PROGRAMS, guard, makeTempDir, marker, shutdown, waitFor } from "../lib/daemon.ts";
 import { killMarked, withMarker } from "../../test/helpers/procs.ts";
 import { log, type Report } from "../lib/report.ts";
 
@@ -22,6 +22,7 @@ startsecs = 0.2
 `,
   ).join("\n");
   const d = new Daemon(dir, toml, `pidfile = "${join(dir, "tend.pid")}"`);
+  const release = guard(d, mark);
   try {
     await d.start();
     await waitFor(async () => (await d.services()).every((s) => s.state === "RUNNING"), { what: "all RUNNING", timeout: 30_000 });
@@ -48,6 +49,7 @@ startsecs = 0.2
   } catch (e) {
     report.fail(S, "scenario runs", (e as Error).message);
   } finally {
+    release();
     if (d.proc) await shutdown(d).catch(() => {});
     const k = killMarked(mark);
     if (k) log(S, `killed ${k} leftover processes`);

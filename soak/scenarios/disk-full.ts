@@ -5,7 +5,7 @@
 
 import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Daemon, SOAK_PROGRAMS, makeTempDir, shutdown, waitFor } from "../lib/daemon.ts";
+import { Daemon, SOAK_PROGRAMS, guard, makeTempDir, shutdown, waitFor } from "../lib/daemon.ts";
 import { GAP_MARKER, accountGaps, accountedFor } from "../lib/gaps.ts";
 import { log, type Report } from "../lib/report.ts";
 
@@ -39,6 +39,7 @@ stdout_logfile = "${logfile}"
 stdout_logfile_maxbytes = "100MB"
 `,
   );
+  const release = guard(d, null, () => void Bun.spawnSync(["umount", "-l", mnt]));
   try {
     await d.start();
     // Leave ~1 MB free: the program fills it within a fraction of a second, mid-line.
@@ -62,6 +63,7 @@ stdout_logfile_maxbytes = "100MB"
   } catch (e) {
     report.fail(S, "scenario runs", (e as Error).message);
   } finally {
+    release();
     if (d.proc) await shutdown(d).catch(() => {});
     Bun.spawnSync(["umount", "-l", mnt]);
     d.cleanup();

@@ -18,7 +18,7 @@ import { basicAuth, fdCount, httpLoad, rssKb, xmlRpcLoad } from "../../test/help
 import { ownershipProblems } from "../../test/helpers/invariants.ts";
 import { allProcs, killMarked, withMarker } from "../../test/helpers/procs.ts";
 import { follower, socketProber } from "../lib/clients.ts";
-import { Daemon, FIXTURES, SOAK_PROGRAMS, freePort, makeTempDir, marker, post, shutdown, waitFor } from "../lib/daemon.ts";
+import { Daemon, FIXTURES, SOAK_PROGRAMS, freePort, guard, makeTempDir, marker, post, shutdown, waitFor } from "../lib/daemon.ts";
 import { MB, log, type Report } from "../lib/report.ts";
 
 const S = "mixed";
@@ -75,6 +75,7 @@ export async function mixed(report: Report, opts: Opts): Promise<void> {
   const env = Array.from({ length: RACERS }, () => 0);
   const httpToml = `[http]\nlisten = "127.0.0.1:${port}"\nusername = "soak"\npassword = "${PASSWORD}"\n`;
   const d = new Daemon(dir, programs(dir, mark, env) + "\n" + httpToml);
+  const release = guard(d, mark);
   writeFileSync(join(dir, "round"), "0");
   await d.start();
   const pid = d.pid;
@@ -145,6 +146,7 @@ export async function mixed(report: Report, opts: Opts): Promise<void> {
       log(S, `period ${round} checked; RSS ${(rssKb(pid) / 1024).toFixed(0)} MB, ${fdCount(pid)} fds, ${report.violationCount} violations so far`);
     }
   } finally {
+    release();
     sampling = false;
     const [, tcpDone, sockDone] = await Promise.all([sampler, tcp, sock]);
     report.set(S, "XML-RPC getAllProcessInfo on TCP: answered / failed", `${tcpDone.ok} / ${tcpDone.failed}`);

@@ -4,6 +4,7 @@
 
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { onCleanup } from "../../bench/lib.ts";
 import { makeTempDir, tendArgv, waitFor } from "../lib/daemon.ts";
 
 export type Kind = "tend" | "supervisord";
@@ -31,6 +32,8 @@ export abstract class Target {
   readonly dir = makeTempDir(`tend-versus-`);
   readonly logDir = join(this.dir, "log");
   proc: ReturnType<typeof Bun.spawn> | null = null;
+  /** Stops this daemon if the run is interrupted (bench/lib.ts onCleanup). */
+  private release: (() => void) | null = null;
 
   constructor(
     readonly kind: Kind,
@@ -54,6 +57,7 @@ export abstract class Target {
   }
 
   async start(): Promise<void> {
+    this.release ??= onCleanup(() => this.stop());
     const out = openSync(join(this.dir, "daemon.out"), "a");
     this.proc = Bun.spawn(this.argv(), { cwd: this.dir, stdin: "ignore", stdout: out, stderr: out, env: { ...process.env, NO_COLOR: "1" } });
     closeSync(out);
@@ -73,6 +77,8 @@ export abstract class Target {
   }
 
   async stop(): Promise<void> {
+    this.release?.();
+    this.release = null;
     const p = this.proc;
     if (!p || p.exitCode !== null || p.signalCode !== null) return;
     await this.requestShutdown().catch(() => p.kill("SIGTERM"));
