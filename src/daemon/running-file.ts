@@ -9,11 +9,15 @@
 // regular file of ours that no one else may write. The boot id is kept with it: a start time
 // means nothing after a reboot.
 //
-// Writes are cheap: each spawn or exit marks it dirty and one write (temp file + rename, no
-// fsync: it must outlive the daemon, not the machine) follows within WRITE_EVERY_MS, so a crash
-// loop costs at most ~20 writes a second. A clean shutdown removes it.
+// Writes are cheap and never late: each spawn or exit is appended at once, one short line, to
+// a journal beside it (`….running.journal`), so a daemon killed a millisecond after a spawn
+// still names that child; the whole file is rewritten (temp file + rename, no fsync: it must
+// outlive the daemon, not the machine) at most every WRITE_EVERY_MS, after which the journal
+// is emptied. A reader takes the file, then replays the journal over it (a torn last line is
+// skipped). A crash loop costs two small appends per restart and ~20 rewrites a second, and a
+// rewrite never grows with how fast programs start. A clean shutdown removes both.
 
-import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, ftruncateSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { ProgramConfig } from "../config/types.ts";
 import { parseSignal } from "../core/signals.ts";
@@ -46,6 +50,11 @@ export function runningFilePath(logDir: string, socket: string): string {
   return join(logDir, `${basename(socket).replace(/\.sock$/, "")}.running.json`);
 }
 
+/** The journal beside the running file: one JSON line per spawn ({"add": entry}) or exit ({"gone": pid}). */
+export const journalPath = (path: string): string => path.replace(/\.json$/, "") + ".journal";
+
+type JournalLine = { readonly add: RunningEntry } | { readonly gone: number };
+
 /** What a previous daemon left in the running file. */
 export type PreviousRun =
   | { readonly kind: "none" }
@@ -54,18 +63,25 @@ export type PreviousRun =
   | { readonly kind: "live-daemon"; readonly pid: number }
   | { readonly kind: "found"; readonly entries: RunningEntry[]; readonly bad: number };
 
-export function readPrevious(path: string): PreviousRun {
-  let text: string;
+/** A file of ours no one else may write, read whole; or why it is not to be trusted. */
+function readTrusted(path: string): { text: string } | { missing: true } | { reason: string } {
   try {
     const st = lstatSync(path);
-    if (!st.isFile()) return { kind: "ignored", reason: "not a regular file", warn: true };
-    if (st.uid !== (process.getuid?.() ?? 0)) return { kind: "ignored", reason: `owned by uid ${st.uid}, not by tend's`, warn: true };
-    if ((st.mode & 0o022) !== 0) return { kind: "ignored", reason: "writable by others", warn: true };
-    text = readFileSync(path, "utf8");
+    if (!st.isFile()) return { reason: "not a regular file" };
+    if (st.uid !== (process.getuid?.() ?? 0)) return { reason: `owned by uid ${st.uid}, not by tend's` };
+    if ((st.mode & 0o022) !== 0) return { reason: "writable by others" };
+    return { text: readFileSync(path, "utf8") };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return code === "ENOENT" ? { kind: "none" } : { kind: "ignored", reason: code ?? (e as Error).message, warn: true };
+    return code === "ENOENT" ? { missing: true } : { reason: code ?? (e as Error).message };
   }
+}
+
+export function readPrevious(path: string): PreviousRun {
+  const file = readTrusted(path);
+  if ("missing" in file) return { kind: "none" };
+  if ("reason" in file) return { kind: "ignored", reason: file.reason, warn: true };
+  const text = file.text;
   let c: Partial<Content>;
   try {
     c = JSON.parse(text) as Partial<Content>;
@@ -78,8 +94,26 @@ export function readPrevious(path: string): PreviousRun {
   if (c.boot_id !== bootId()) return { kind: "ignored", reason: "written before the machine restarted", warn: false };
   const d = c.daemon;
   if (d && isInt(d.pid) && d.pid !== process.pid && procStat(d.pid)?.startTime === d.start) return { kind: "live-daemon", pid: d.pid };
-  const entries = c.programs.filter(isEntry);
-  return { kind: "found", entries, bad: c.programs.length - entries.length };
+  const byPid = new Map<number, RunningEntry>();
+  let bad = 0;
+  for (const e of c.programs) isEntry(e) ? byPid.set(e.pid, e) : bad++;
+  // Spawns and exits since the file was last rewritten. An untrusted journal is left out
+  // (the file alone still names what ran until its last rewrite).
+  const journal = readTrusted(journalPath(path));
+  if ("text" in journal) {
+    for (const line of journal.text.split("\n")) {
+      let j: Partial<JournalLine>;
+      try {
+        j = JSON.parse(line) as Partial<JournalLine>;
+      } catch {
+        continue; // empty, or torn by the crash
+      }
+      if ("add" in j && isEntry(j.add)) byPid.set(j.add.pid, j.add);
+      else if ("gone" in j && isInt(j.gone)) byPid.delete(j.gone);
+      else bad++;
+    }
+  }
+  return { kind: "found", entries: [...byPid.values()], bad };
 }
 
 const isInt = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v);
@@ -107,6 +141,8 @@ export class RunningFile {
   private closed = false;
   private readonly self = { pid: process.pid, start: procStat(process.pid)?.startTime ?? 0 };
   private readonly boot = bootId();
+  /** The journal, open for appending (null until it could be opened). */
+  private journal: number | null = null;
 
   constructor(
     readonly path: string,
@@ -131,11 +167,23 @@ export class RunningFile {
       stopasgroup: cfg.stopasgroup,
       killasgroup: cfg.killasgroup,
     });
+    this.append({ add: this.children.get(child.pid)! });
     this.schedule();
     void child.exited.then(() => {
       this.children.delete(child.pid);
+      this.append({ gone: child.pid });
       this.schedule();
     });
+  }
+
+  /** One line to the journal, now: what the file will say at its next rewrite. */
+  private append(line: JournalLine): void {
+    if (this.closed || this.journal === null) return;
+    try {
+      writeSync(this.journal, `${JSON.stringify(line)}\n`);
+    } catch {
+      /* the next rewrite says it (and reports a failure to write) */
+    }
   }
 
   /** An inherited process is gone. */
@@ -150,10 +198,13 @@ export class RunningFile {
     if (this.children.size === 0 && this.inherited.size === 0) {
       try {
         rmSync(this.path, { force: true });
+        rmSync(journalPath(this.path), { force: true });
       } catch {
         /* a read-only log_dir: nothing could be written there either */
       }
     } else this.flush();
+    if (this.journal !== null) closeSync(this.journal);
+    this.journal = null;
     this.closed = true;
   }
 
@@ -181,6 +232,10 @@ export class RunningFile {
       rmSync(tmp, { force: true });
       writeFileSync(tmp, `${JSON.stringify(content)}\n`, { mode: 0o600, flag: "wx" });
       renameSync(tmp, this.path);
+      // The file now says everything the journal did. The journal is opened at the first
+      // rewrite (the constructor's), once the file holds what a previous daemon's journal said.
+      if (this.journal === null) this.journal = openSync(journalPath(this.path), "a", 0o600);
+      ftruncateSync(this.journal);
       if (this.failing) this.log.info(`${this.path} is written again`);
       this.failing = false;
     } catch (e) {

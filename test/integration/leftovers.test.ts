@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { allProcs } from "../helpers/procs.ts";
+import { allProcs, withMarker } from "../helpers/procs.ts";
 import { Daemon, fixture, isGone, makeTempDir, waitFor } from "../helpers/daemon-harness.ts";
 
 let d: Daemon | null = null;
@@ -100,6 +100,31 @@ describe("leftovers of a SIGKILLed daemon", () => {
       expect(second.indexOf(`stopped pid ${oldStub} of 'stubborn'`)).toBeLessThan(firstSpawn);
     },
   );
+
+  test("a daemon SIGKILLed the moment its programs run (before any rewrite of the file): the next one still stops them", async () => {
+    const mark = `8${Math.floor(Math.random() * 1e6).toString().padStart(6, "0")}`;
+    const toml = [0, 1, 2, 3].map((i) => `[program.p${i}]\ncommand = ["sleep", "${mark}${i}"]\nstartsecs = 0\nstopwaitsecs = 1\n`).join("\n");
+    d = await new Daemon(makeTempDir(), toml).start();
+    // No wait for the file: killed as soon as status shows them all, well inside its write interval.
+    const first = await waitFor(async () => {
+      const ss = await d!.services();
+      return ss.every((s) => s.state === "RUNNING") ? ss : null;
+    }, { what: "all RUNNING" });
+    started.push(...first.map((s) => s.pid!));
+    process.kill(d.pid, "SIGKILL");
+    await d.proc!.exited;
+    expect(withMarker(mark).length).toBe(4);
+
+    await d.start();
+    const second = await waitFor(async () => {
+      const ss = await d!.services();
+      return ss.every((s) => s.state === "RUNNING") ? ss : null;
+    }, { what: "all RUNNING again" });
+    started.push(...second.map((s) => s.pid!));
+    // One process per program: the killed daemon's four were stopped first.
+    expect(withMarker(mark).map((p) => p.pid).sort()).toEqual(second.map((s) => s.pid!).sort());
+    for (const s of first) expect(d.log("tend.log")).toContain(`found pid ${s.pid} of '${s.name}' left by a previous tend`);
+  });
 
   test("a recorded pid that is now another process (its start time differs) is left alone", async () => {
     const dir = makeTempDir();
