@@ -164,8 +164,7 @@ async function followers(kind: Kind) {
       await Bun.sleep(500);
       const base = rssKb(t.pid) * 1024;
       let received = 0;
-      if (kind === "tend") await fetch("http://localhost/api/services/flood/start?wait=false", { method: "POST", unix: t.socket });
-      else Bun.spawnSync(["/usr/bin/supervisorctl", "-c", join(t.dir, "supervisord.conf"), "start", "flood"]);
+      await t.startProgram("flood");
       // supervisord's /logtail answers only once the log file exists.
       await waitFor(async () => (await t.states())[0]?.state === "RUNNING", { what: "flood RUNNING", timeout: 30_000 });
       const socks = Array.from({ length: 10 }, () => {
@@ -202,8 +201,7 @@ async function diskFull(kind: Kind) {
       for (let i = 0; i < 14; i++) writeSync(fd, chunk);
       writeSync(fd, chunk, 0, MB - 4096 * 7);
       closeSync(fd);
-      if (kind === "tend") await fetch("http://localhost/api/services/w/start?wait=false", { method: "POST", unix: t.socket });
-      else Bun.spawnSync(["/usr/bin/supervisorctl", "-c", join(t.dir, "supervisord.conf"), "start", "w"]);
+      await t.startProgram("w");
       await Bun.sleep(1500);
       rmSync(join(mnt, "filler"));
       await waitFor(async () => (await t.states())[0]?.state === "EXITED", { what: "writer done", timeout: 120_000 });

@@ -51,6 +51,8 @@ export abstract class Target {
   /** Names and states, through the daemon's API. */
   abstract states(): Promise<Array<{ name: string; state: string; pid: number }>>;
   abstract requestShutdown(): Promise<void>;
+  /** Start a program that has autostart off, without waiting for it. */
+  abstract startProgram(name: string): Promise<void>;
 
   get pid(): number {
     return this.proc!.pid;
@@ -94,7 +96,7 @@ export abstract class Target {
   }
 }
 
-const xmlCall = (method: string) => `<?xml version="1.0"?><methodCall><methodName>${method}</methodName><params></params></methodCall>`;
+const xmlCall = (method: string, params = "") => `<?xml version="1.0"?><methodCall><methodName>${method}</methodName><params>${params}</params></methodCall>`;
 
 class TendTarget extends Target {
   constructor(opts: TargetOpts) {
@@ -140,6 +142,9 @@ class TendTarget extends Target {
   async requestShutdown() {
     await fetch("http://localhost/api/shutdown", { method: "POST", unix: this.socket });
   }
+  async startProgram(name: string) {
+    await fetch(`http://localhost/api/services/${name}/start?wait=false`, { method: "POST", unix: this.socket });
+  }
 }
 
 class SupervisordTarget extends Target {
@@ -180,8 +185,8 @@ class SupervisordTarget extends Target {
   protected argv() {
     return ["/usr/bin/supervisord", "-c", join(this.dir, "supervisord.conf"), "-n"];
   }
-  private async rpc(method: string, timeout = 60_000): Promise<string> {
-    const r = await fetch("http://localhost/RPC2", { method: "POST", unix: this.socket, body: xmlCall(method), headers: { "content-type": "text/xml" }, signal: AbortSignal.timeout(timeout) });
+  private async rpc(method: string, timeout = 60_000, params = ""): Promise<string> {
+    const r = await fetch("http://localhost/RPC2", { method: "POST", unix: this.socket, body: xmlCall(method, params), headers: { "content-type": "text/xml" }, signal: AbortSignal.timeout(timeout) });
     const t = await r.text();
     if (!r.ok || t.includes("<fault>")) throw new Error(`${method}: ${t.slice(0, 200)}`);
     return t;
@@ -199,6 +204,9 @@ class SupervisordTarget extends Target {
   }
   async requestShutdown() {
     process.kill(this.pid, "SIGTERM");
+  }
+  async startProgram(name: string) {
+    await this.rpc("supervisor.startProcess", 60_000, `<param><value><string>${name}</string></value></param><param><value><boolean>0</boolean></value></param>`);
   }
 }
 
