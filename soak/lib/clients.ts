@@ -1,10 +1,11 @@
 // Clients the scenarios drive the daemon with, beyond the tests' probes
 // (test/helpers/daemon-probe.ts: RSS, fds, one timed GET, bounded HTTP/XML-RPC load): the
-// unix-socket prober (the operator's door must answer within a second whatever else happens)
-// and log followers, live and stalled. Every loop ends when told to.
+// unix-socket prober (the operator's door must answer within a second whatever else happens;
+// it asks from a process of its own) and log followers, live and stalled. Every loop ends
+// when told to.
 
 import { connect, type Socket } from "node:net";
-import { socketAnswerMs } from "../../test/helpers/daemon-probe.ts";
+import { join } from "node:path";
 import type { Report } from "./report.ts";
 
 export interface Stoppable {
@@ -12,26 +13,37 @@ export interface Stoppable {
 }
 
 /**
- * Asks GET /api/daemon on the unix socket every `everyMs`; any answer slower than `limitMs`
- * (or none within five times that) is a violation.
+ * Asks GET /api/daemon on the unix socket every `everyMs`, from a process of its own
+ * (prober-process.ts); any answer slower than `limitMs` (or none within five times that) is a
+ * violation.
  */
 export function socketProber(report: Report, scenario: string, socket: string, everyMs = 250, limitMs = 1000): Stoppable {
-  let running = true;
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "prober-process.ts"), socket, String(everyMs), String(limitMs * 5)], {
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   const done = (async () => {
-    while (running) {
-      const ms = await socketAnswerMs(socket, "/api/daemon", limitMs * 5);
-      if (!running) break;
-      report.add(scenario, "socket probes", 1);
-      if (ms !== null) report.max(scenario, "socket probe max (ms)", Math.round(ms));
-      report.check(scenario, "unix socket answers within 1 s", ms !== null && ms <= limitMs, () =>
-        ms === null ? `no answer within ${(limitMs * 5) / 1000} s` : `answered in ${ms.toFixed(0)} ms`,
-      );
-      await Bun.sleep(everyMs);
+    let rest = "";
+    for await (const chunk of proc.stdout) {
+      rest += new TextDecoder().decode(chunk);
+      const lines = rest.split("\n");
+      rest = lines.pop()!;
+      for (const line of lines) {
+        const ms = line === "none" ? null : Number(line);
+        report.add(scenario, "socket probes", 1);
+        if (ms !== null) report.max(scenario, "socket probe max (ms)", Math.round(ms));
+        report.check(scenario, "unix socket answers within 1 s", ms !== null && ms <= limitMs, () =>
+          ms === null ? `no answer within ${(limitMs * 5) / 1000} s` : `answered in ${ms.toFixed(0)} ms`,
+        );
+      }
     }
   })();
   return {
     async stop() {
-      running = false;
+      proc.stdin.end();
+      const ended = await Promise.race([proc.exited.then(() => true), Bun.sleep(10_000).then(() => false)]);
+      if (!ended) proc.kill("SIGKILL");
       await done;
     },
   };

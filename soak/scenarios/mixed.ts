@@ -175,7 +175,10 @@ async function race(report: Report, d: Daemon, toml: () => string, env: number[]
     while (Date.now() < until) {
       const r = await post(d, `/api/services/${encodeURIComponent("race:*")}/restart`).catch((e) => ({ status: 0, body: String(e) }));
       report.add(S, "restart race:* calls", 1);
-      if (r.status === 0) report.fail(S, "restart answers", String(r.body));
+      if (r.status === 0) {
+        report.fail(S, "restart answers", String(r.body));
+        await Bun.sleep(200); // a daemon that is gone must not turn this into a busy loop
+      }
     }
   })();
   const reloads = (async () => {
