@@ -260,13 +260,18 @@ function byStartOrder(a: ProgramConfig, b: ProgramConfig): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-/** Every group, explicit and implicit, → its instance names in start order. */
+/**
+ * Every group, explicit and implicit, → its instance names by priority, then (supervisord's
+ * order) as the [group] lists its programs, then by name.
+ */
 function groupsOf(programs: readonly ProgramConfig[], explicit: ReadonlyMap<string, GroupSpec>): Record<string, string[]> {
-  const groups = new Map<string, string[]>([...explicit.keys()].map((g) => [g, []]));
+  const groups = new Map<string, ProgramConfig[]>([...explicit.keys()].map((g) => [g, []]));
   for (const p of programs) {
     const list = groups.get(p.group);
-    if (list === undefined) groups.set(p.group, [p.name]);
-    else list.push(p.name);
+    if (list === undefined) groups.set(p.group, [p]);
+    else list.push(p);
   }
-  return Object.fromEntries(groups);
+  const listed = (p: ProgramConfig) => explicit.get(p.group)?.programs.indexOf(p.program) ?? 0;
+  // programs are in start order (priority, name) and the sort is stable.
+  return Object.fromEntries([...groups].map(([g, ps]) => [g, ps.sort((a, b) => a.priority - b.priority || listed(a) - listed(b)).map((p) => p.name)]));
 }

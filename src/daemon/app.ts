@@ -29,6 +29,7 @@ import { planReload } from "./reload-plan.ts";
 import type { RunningFile } from "./running-file.ts";
 import { serviceView } from "./service-view.ts";
 import { withPrograms } from "../xmlrpc/config-ops.ts";
+import { operationRanks } from "../config/order.ts";
 import { Supervisor, type ProcessRecord } from "./supervisor.ts";
 import { autostartOnlyChanges, setAutostart, type AutostartResultDTO } from "../http/autostart.ts";
 import { eventStream } from "../http/events.ts";
@@ -92,7 +93,7 @@ export class App implements ApiBackend {
       spawnContext: { baseEnv: process.env, serverUrl: `unix://${config.daemon.socket}` },
       makeOutput: (cfg) => this.makeOutput(cfg),
     });
-    this.control = new Control(this.sup, this.bus, () => this.reloading);
+    this.control = new Control(this.sup, this.bus, () => this.reloading, () => this.operationRanks());
     this.bus.subscribe((c) => this.watchCritical(c));
   }
 
@@ -127,6 +128,14 @@ export class App implements ApiBackend {
   holdStartsUntil(done: Promise<unknown>): void {
     this.booting = done;
     this.reloading = this.reloading.then(() => done);
+  }
+
+  private ranks: { of: Config; ranks: ReadonlyMap<string, number> } | null = null;
+
+  /** supervisord's order for group and `all` answers, for the config running now. */
+  operationRanks(): ReadonlyMap<string, number> {
+    if (this.ranks?.of !== this.config) this.ranks = { of: this.config, ranks: operationRanks(this.config) };
+    return this.ranks.ranks;
   }
 
   /** Start every autostart program, in priority order (supervisord: spawned in order, not awaited). */

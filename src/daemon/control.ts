@@ -14,6 +14,7 @@ import { byNamespec, isMany, namespec, selects } from "../core/names.ts";
 import type { Bus } from "./bus.ts";
 import type { ProcessRecord, Supervisor } from "./supervisor.ts";
 import { leftInGroup } from "./survivors.ts";
+import { inOperationOrder } from "../config/order.ts";
 
 export interface ActionResult {
   readonly name: string;
@@ -34,6 +35,8 @@ export class Control {
     private readonly bus: Bus,
     /** Resolves once every reload asked for so far is done. */
     private readonly reloads: () => Promise<unknown> = () => Promise.resolve(),
+    /** Instance name → place in the order group and `all` answers list (config/order.ts). */
+    private readonly ranks: () => ReadonlyMap<string, number> = () => new Map(),
   ) {}
 
   /**
@@ -50,12 +53,12 @@ export class Control {
     return rec;
   }
 
-  /** Expand a name to records. Throws BAD_NAME listing the names that exist. */
+  /** Expand a name to records, in supervisord's order. Throws BAD_NAME listing the names that exist. */
   resolve(spec: string): ProcessRecord[] {
     const all = this.sup.ordered();
     const hit = all.filter((r) => selects(spec, r.config));
     if (hit.length === 0 && spec !== "all") throw this.badName(spec, isMany(spec));
-    return hit;
+    return inOperationOrder(this.ranks(), hit);
   }
 
   private badName(spec: string, group: boolean): TendError {
@@ -133,7 +136,8 @@ export class Control {
     // For a group or all, only the processes that were running (supervisord's listing).
     if (isMany(spec)) recs = recs.filter((r) => r.snapshot.state === "STOPPING" || isRunningState(r.snapshot.state));
     if (!wait) return Promise.all(recs.map((r) => this.stopCurrent(r, false)));
-    return this.stopOrdered(recs, true);
+    // Stopped by priority level; answered in the order asked (supervisord's, as resolve's).
+    return inOperationOrder(this.ranks(), await this.stopOrdered(recs, true));
   }
 
   /**

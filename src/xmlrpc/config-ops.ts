@@ -10,5 +10,9 @@ export function withPrograms(config: Config, programs: readonly ProgramConfig[])
   const sorted = [...programs].sort(byStartOrder);
   const groups: Record<string, string[]> = {};
   for (const p of sorted) (groups[p.group] ??= []).push(p.name);
+  // Members keep their place in their group (config/order.ts); a group added anew is in start order.
+  const place = new Map(Object.values(config.groups).flatMap((ms) => ms.map((n, i) => [n, i] as const)));
+  const at = (n: string) => place.get(n) ?? Number.MAX_SAFE_INTEGER;
+  for (const ms of Object.values(groups)) ms.sort((a, b) => at(a) - at(b));
   return { ...config, programs: sorted, groups };
 }

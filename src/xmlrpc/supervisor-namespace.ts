@@ -6,6 +6,7 @@
 
 import { existsSync, statSync } from "node:fs";
 import type { ActionResultDTO, ServiceDTO } from "../api/dto.ts";
+import { groupPriorities, inOperationOrder, operationRanks } from "../config/order.ts";
 import type { Config, ProgramConfig } from "../config/types.ts";
 import { formatStopTime, formatUptime } from "../core/describe.ts";
 import { isTendError } from "../core/errors.ts";
@@ -67,8 +68,8 @@ type Target = { kind: "process"; svc: ServiceDTO } | { kind: "group"; group: str
 
 /**
  * supervisord's split_namespec: "g:p" is process p of group g, "g:" and "g:*" the whole group,
- * and a bare "x" is group x's process x. tend also takes a bare instance name that lives in a
- * group ("web" for "site:web"): names are unique in tend, so it is never ambiguous.
+ * and a bare "x" is group x's process x only: "web" does not name "site:web" (BAD_NAME, as
+ * supervisord answers; tend's own CLI and API take the bare name).
  */
 export function resolveName(b: RpcBackend, name: string): Target {
   const services = b.services();
@@ -85,7 +86,7 @@ export function resolveName(b: RpcBackend, name: string): Target {
     if (!svc) throw new RpcFault("BAD_NAME", name);
     return { kind: "process", svc };
   }
-  const svc = services.find((s) => s.name === name);
+  const svc = services.find((s) => s.name === name && s.group === name);
   if (!svc) throw new RpcFault("BAD_NAME", name);
   return { kind: "process", svc };
 }
@@ -123,6 +124,15 @@ export function interpretInfo(info: { state: number; start: number; stop: number
   }
 }
 
+/**
+ * supervisord's exitstatus: the status of the last exit of a process that got to RUNNING, or
+ * that was stopped; 0 from the next spawn on, and after an exit before startsecs (BACKOFF,
+ * FATAL), whose status tend's API keeps as exit_code.
+ */
+function exitstatusOf(svc: ServiceDTO): number {
+  return svc.state === "STOPPED" || svc.state === "EXITED" ? (svc.exit_code ?? 0) : 0;
+}
+
 /** getProcessInfo's struct: exactly supervisord's 14 keys, in its order. */
 export function processInfo(svc: ServiceDTO, nowMs = Date.now()): RpcStruct {
   const start = capped(seconds(svc.started_at));
@@ -140,7 +150,7 @@ export function processInfo(svc: ServiceDTO, nowMs = Date.now()): RpcStruct {
     state,
     statename: svc.state,
     spawnerr: svc.spawnerr ?? "",
-    exitstatus: svc.exit_code ?? 0,
+    exitstatus: exitstatusOf(svc),
     logfile: stdout,
     stdout_logfile: stdout,
     stderr_logfile: svc.stderr_logfile ?? "",
@@ -195,14 +205,7 @@ export function joinCommand(argv: readonly string[]): string {
   return argv.map((a) => (a !== "" && /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'"'"'`)}'`)).join(" ");
 }
 
-/** tend has no group priority: a program's own group takes its priority, a [group] 999. */
-function groupPriority(cfg: Config, group: string): number {
-  const members = cfg.programs.filter((p) => p.group === group);
-  const own = members.length > 0 && members.every((p) => p.program === group);
-  return own ? members[0]!.priority : 999;
-}
-
-function configInfo(cfg: Config, p: ProgramConfig, inuse: boolean): RpcStruct {
+function configInfo(groupPrio: ReadonlyMap<string, number>, p: ProgramConfig, inuse: boolean): RpcStruct {
   const uid = p.user === null ? "none" : (lookupUser(p.user)?.uid ?? p.user);
   const sig = parseSignal(p.stopsignal);
   return {
@@ -212,7 +215,7 @@ function configInfo(cfg: Config, p: ProgramConfig, inuse: boolean): RpcStruct {
     command: joinCommand(p.command),
     exitcodes: [...p.exitcodes],
     group: p.group,
-    group_prio: groupPriority(cfg, p.group),
+    group_prio: groupPrio.get(p.group) ?? 999,
     inuse,
     killasgroup: p.killasgroup,
     name: p.name,
@@ -321,7 +324,7 @@ function signalOne(b: RpcBackend, svc: ServiceDTO, name: string, signal: string)
 /** supervisord signals each signallable member and reports each, a bad signal name included. */
 function signalMany(b: RpcBackend, members: ServiceDTO[], signal: string): RpcValue {
   const out: RpcStruct[] = [];
-  for (const svc of [...members].sort(byPriority)) {
+  for (const svc of inOperationOrder(operationRanks(b.config), members)) {
     if (!isSignallable(svc.state)) continue;
     try {
       signalOne(b, svc, namespec(svc), signal);
@@ -332,8 +335,6 @@ function signalMany(b: RpcBackend, members: ServiceDTO[], signal: string): RpcVa
   }
   return out;
 }
-
-const byPriority = (a: ServiceDTO, b: ServiceDTO) => a.priority - b.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 function readProcessLog(b: RpcBackend, name: string, offset: number, length: number, channel: "stdout" | "stderr"): string {
   const svc = processOnly(b, name);
@@ -466,8 +467,9 @@ export const SUPERVISOR_METHODS: Record<string, Impl> = {
   getAllConfigInfo: (b, state) => {
     const cfg = state.lastRead;
     const active = new Set(b.services().map((s) => s.group));
+    const prio = groupPriorities(cfg);
     return cfg.programs
-      .map((p) => configInfo(cfg, p, active.has(p.group)))
+      .map((p) => configInfo(prio, p, active.has(p.group)))
       .sort((x, y) => (String(x["name"]) < String(y["name"]) ? -1 : String(x["name"]) > String(y["name"]) ? 1 : 0));
   },
 
@@ -509,7 +511,7 @@ export const SUPERVISOR_METHODS: Record<string, Impl> = {
   clearProcessLogs: (b, _s, [name]) => clearProcessLogs(b, str(name!)),
   clearProcessLog: (b, _s, [name]) => clearProcessLogs(b, str(name!)),
   clearAllProcessLogs: (b) =>
-    [...b.services()].sort(byPriority).map((svc) => {
+    inOperationOrder(operationRanks(b.config), b.services()).map((svc) => {
       try {
         b.clearLogs(svc.name);
         return resultStruct(svc, null);

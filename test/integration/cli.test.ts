@@ -297,6 +297,23 @@ describe("start, stop, restart", () => {
   });
 });
 
+describe("the order of group and all answers (#12.4)", () => {
+  test("supervisord's: groups by priority then name, members by priority then as the group lists them", async () => {
+    d = await startDaemon(
+      prog("zeta", "priority = 1\n") + prog("alpha") + prog("beta", "priority = 5\n") + prog("mid", "priority = 500\n") +
+        prog("web") + prog("comfy") + `[group.ui]\nprograms = ["web", "comfy"]\n`,
+    );
+    for (const n of ["zeta", "alpha", "beta", "mid", "web", "comfy"]) await d.waitState(n, "RUNNING");
+    const order = ["zeta", "beta", "mid", "alpha", "ui:web", "ui:comfy"];
+    expect((await d.cli("stop", "all")).stdout).toBe(order.map((n) => `${n}: stopped\n`).join(""));
+    expect((await d.cli("start", "all")).stdout).toBe(order.map((n) => `${n}: started\n`).join(""));
+    expect((await d.cli("signal", "CONT", "all")).stdout).toBe(order.map((n) => `${n}: signalled\n`).join(""));
+    expect((await d.cli("restart", "ui:*")).stdout).toBe("ui:web: stopped\nui:comfy: stopped\nui:web: started\nui:comfy: started\n");
+    // Listings stay by name, as supervisorctl's status.
+    expect(lines((await d.cli("status")).stdout).map((l) => l.split(" ")[0])).toEqual(["alpha", "beta", "mid", "ui:comfy", "ui:web", "zeta"]);
+  });
+});
+
 describe("signal", () => {
   test("signal HUP NAME reaches the process; names, numbers and SIG prefixes accepted", async () => {
     const dir = makeTempDir();

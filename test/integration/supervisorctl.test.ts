@@ -131,6 +131,26 @@ describe.skipIf(skip)("supervisorctl against tend", () => {
     expect((await d.service("app")).state).toBe("RUNNING");
   });
 
+  test("group and all answers in supervisord's order: groups by priority then name, members by priority then listing (#12.4)", async () => {
+    const p = (name: string, extra = "") => `[program.${name}]\ncommand = "${FOREVER}"\nstartsecs = 0\n${extra}`;
+    d = await startDaemon(
+      p("zeta", "priority = 1\n") + p("alpha") + p("beta", "priority = 5\n") + p("mid", "priority = 500\n") + p("web") + p("comfy") +
+        `[group.ui]\nprograms = ["web", "comfy"]\n`,
+    );
+    for (const n of ["zeta", "alpha", "beta", "mid", "web", "comfy"]) await d.waitState(n, "RUNNING");
+    const order = ["zeta", "beta", "mid", "alpha", "ui:web", "ui:comfy"];
+    const each = (verb: string) => order.map((n) => `${n}: ${verb}\n`).join("");
+    expect(await ctl("stop", "all")).toMatchObject({ code: 0, out: each("stopped") });
+    expect(await ctl("start", "all")).toMatchObject({ code: 0, out: each("started") });
+    expect(await ctl("restart", "all")).toMatchObject({ code: 0, out: each("stopped") + each("started") });
+    expect(await ctl("signal", "CONT", "all")).toMatchObject({ code: 0, out: each("signalled") });
+    expect(await ctl("stop", "ui:*")).toMatchObject({ code: 0, out: "ui:web: stopped\nui:comfy: stopped\n" });
+    expect(await ctl("start", "ui:*")).toMatchObject({ code: 0, out: "ui:web: started\nui:comfy: started\n" });
+    // status stays lexical (getAllProcessInfo); a group member's bare name is no process.
+    expect((await ctl("status")).out.trimEnd().split("\n").map((l) => l.split(" ")[0])).toEqual(["alpha", "beta", "mid", "ui:comfy", "ui:web", "zeta"]);
+    expect(await ctl("stop", "comfy")).toMatchObject({ code: 1, out: "comfy: ERROR (no such process)\n" });
+  });
+
   test("signal, pid", async () => {
     d = await startDaemon(CONFIG);
     const app = await d.waitState("app", "RUNNING");

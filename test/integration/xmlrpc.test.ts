@@ -177,10 +177,44 @@ describe("faults and results on the real daemon", () => {
     );
     // Only what is not running is started again (quick, FATAL); good is left alone.
     expect(await rpc("supervisor.startProcessGroup", ["g"])).toEqual([{ name: "quick", group: "g", status: 50, description: "SPAWN_ERROR: g:quick" }]);
-    expect(await fault("supervisor.startProcess", ["good"])).toEqual({ code: 60, text: "ALREADY_STARTED: good" });
+    expect(await fault("supervisor.startProcess", ["g:good"])).toEqual({ code: 60, text: "ALREADY_STARTED: g:good" });
     expect(await rpc("supervisor.stopProcessGroup", ["g"])).toEqual([{ name: "good", group: "g", status: 80, description: "OK" }]);
     expect(await fault("supervisor.stopProcess", ["g:good"])).toEqual({ code: 70, text: "NOT_RUNNING: g:good" });
     expect(await fault("supervisor.signalProcess", ["g:good", "HUP"])).toEqual({ code: 70, text: "NOT_RUNNING: g:good" });
+  });
+
+  test("names and numbers as supervisord's: a group member's bare name is BAD_NAME; exitstatus 0 after a start that failed (#12.4)", async () => {
+    d = await startDaemon(
+      `[program.web]\ncommand = "${FOREVER}"\nstartsecs = 0\n[program.comfy]\ncommand = "${FOREVER}"\nstartsecs = 0\n[group.ui]\nprograms = ["web", "comfy"]\n` +
+        `[program.quick]\ncommand = ["${fixture("exits-fast.sh")}", "2"]\nstartretries = 0\n` +
+        `[program.done]\ncommand = ["${fixture("exits-after.sh")}", "0", "3"]\nstartsecs = 0\nautorestart = false\n`,
+    );
+    await d.waitState("comfy", "RUNNING");
+    expect((await info("ui:comfy"))["name"]).toBe("comfy");
+    for (const [method, args] of [
+      ["getProcessInfo", ["comfy"]],
+      ["startProcess", ["comfy"]],
+      ["stopProcess", ["comfy"]],
+      ["signalProcess", ["comfy", "HUP"]],
+      ["readProcessStdoutLog", ["comfy", 0, 10]],
+      ["tailProcessStdoutLog", ["comfy", 0, 10]],
+      ["clearProcessLogs", ["comfy"]],
+      ["getProcessInfo", ["ui"]],
+    ] as const) {
+      expect(await fault(`supervisor.${method}`, [...args])).toEqual({ code: 10, text: `BAD_NAME: ${args[0]}` });
+    }
+    // FATAL after exiting too quickly: supervisord keeps no exit status (tend's own API does).
+    await d.waitState("quick", "FATAL");
+    expect((await info("quick"))["exitstatus"]).toBe(0);
+    expect((await d.service("quick")).exit_code).toBe(2);
+    // EXITED after running: the status it exited with.
+    await d.waitState("done", "EXITED");
+    expect((await info("done"))["exitstatus"]).toBe(3);
+    // Group results in the order the group lists its members.
+    expect(await rpc("supervisor.stopProcessGroup", ["ui"])).toEqual([
+      { name: "web", group: "ui", status: 80, description: "OK" },
+      { name: "comfy", group: "ui", status: 80, description: "OK" },
+    ]);
   });
 
   test("signals: by name, SIG name and number; BAD_SIGNAL; group results list a bad signal per process", async () => {

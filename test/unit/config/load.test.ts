@@ -307,7 +307,23 @@ programs = ["beta", "db"]
 
   test("a group may share its name with one of its own programs", () => {
     const c = load(`[program.web]\ncommand = "x"\n[program.assets]\ncommand = "y"\n[group.web]\nprograms = ["web", "assets"]`);
-    expect(c.groups).toEqual({ web: ["assets", "web"] });
+    expect(c.groups).toEqual({ web: ["web", "assets"] });
+  });
+
+  test("a group lists its members by priority, then as its programs list them (supervisord's order)", () => {
+    const c = load(`
+[program.zz]
+command = "x"
+[program.aa]
+command = "x"
+numprocs = 2
+[program.mm]
+command = "x"
+priority = 5
+[group.ui]
+programs = ["zz", "aa", "mm"]
+`);
+    expect(c.groups).toEqual({ ui: ["mm", "zz", "aa_00", "aa_01"] });
   });
 });
 
