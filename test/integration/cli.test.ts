@@ -297,6 +297,39 @@ describe("start, stop, restart", () => {
   });
 });
 
+describe("a config file broken on disk while the daemon runs (#12.6)", () => {
+  test("status, stop and shutdown still reach the daemon, with one line of warning; reload reports the error", async () => {
+    d = await startDaemon(prog("web") + prog("db"));
+    await d.waitState("web", "RUNNING");
+    await d.waitState("db", "RUNNING");
+    // The operator is mid-edit: a table header without its closing bracket (line 6).
+    const good = readFileSync(d.configFile, "utf8");
+    writeFileSync(d.configFile, good.replace("[program.db]", "[program.db"));
+    const lineOf = good.split("\n").indexOf("[program.db]") + 1;
+    const cli = (...args: string[]) => runCli(["-c", d!.configFile, ...args], d!.dir);
+    const warning = new RegExp(`^tend: warning: ${esc(d.configFile)}:${lineOf}:\\d+: .+\\n$`);
+
+    const st = await cli("status");
+    expect(st.code).toBe(0);
+    expect(lines(st.stdout).map((l) => l.split(" ")[0])).toEqual(["db", "web"]);
+    expect(st.stderr).toMatch(warning);
+
+    const stop = await cli("stop", "web");
+    expect(stop).toMatchObject({ code: 0, stdout: "web: stopped\n" });
+    expect(stop.stderr).toMatch(warning);
+
+    const reload = await cli("reload");
+    expect(reload.code).toBe(2);
+    expect(reload.stderr).toContain(`${d.configFile}:${lineOf}:`);
+    expect((await d.service("db")).state).toBe("RUNNING");
+
+    const down = await cli("shutdown");
+    expect(down).toMatchObject({ code: 0, stdout: "Shut down\n" });
+    expect(down.stderr).toMatch(warning);
+    expect(await d.proc!.exited).toBe(0);
+  });
+});
+
 describe("the order of group and all answers (#12.4)", () => {
   test("supervisord's: groups by priority then name, members by priority then as the group lists them", async () => {
     d = await startDaemon(
