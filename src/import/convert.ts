@@ -40,6 +40,8 @@ export interface Conversion {
   readonly warnings: readonly string[];
   /** Errors supervisord would refuse the file for; when any, there is no output. */
   readonly problems: readonly ConfigIssue[];
+  /** The [daemon] table alone, even with problems: clients still find the socket (#12.6). */
+  readonly daemonToml: string;
   /** tend key path ("program.web.startsecs") → where in the supervisord files it came from. */
   readonly sources: ReadonlyMap<string, { file: string; line: number }>;
 }
@@ -798,7 +800,7 @@ export function convertSupervisordConfig(file: string, env: Env = process.env): 
   const body = [daemon, ...(http ? [http] : []), ...tables, ...groupTables].filter((t) => t.entries.length > 0 || t.comments.length > 0).map((t) => t.render());
   const toml = problems.length ? "" : `${header}\n\n${body.join("\n\n")}\n`;
   problems.sort((a, b) => (a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) : a.file < b.file ? -1 : 1));
-  return { toml, dropped, warnings, problems, sources };
+  return { toml, dropped, warnings, problems, sources, daemonToml: daemon.render() };
 }
 
 /** The command as tend reads it: a string when tend splits it as shlex would, else an array. */

@@ -9,7 +9,7 @@ import { extname, resolve } from "node:path";
 import { daemonDefaults } from "../config/defaults.ts";
 import { expandVars } from "../config/env.ts";
 import { loadConfig, parseConfigText } from "../config/load.ts";
-import { invalidConfig } from "../config/issues.ts";
+import { formatIssue, invalidConfig } from "../config/issues.ts";
 import type { Config, ConfigIssue } from "../config/types.ts";
 import { isTendError } from "../core/errors.ts";
 import { convertSupervisordConfig, type Conversion, type Env } from "./convert.ts";
@@ -67,13 +67,19 @@ export function loadAnyConfig(file: string, env: Env = process.env): Config {
 /**
  * The socket a daemon running this supervisord config listens on, for clients (`tend status -c
  * supervisord.conf`): only [unix_http_server] file is read, so a variable the programs need but
- * the client's environment lacks does not stop the client.
+ * the client's environment lacks does not stop the client, nor does a problem elsewhere in the
+ * file (a warning on stderr names it).
  */
 export function supervisordSocket(file: string, env: Env = process.env): string {
   const path = resolve(file);
   const conversion = convertSupervisordConfig(path, env);
-  if (conversion.problems.length) throw invalidConfig(path, conversion.problems);
-  const m = /^\[daemon\][^[]*?^socket = (".*")$/m.exec(conversion.toml);
+  const m = /^\[daemon\][^[]*?^socket = (".*")$/m.exec(conversion.daemonToml);
+  const [first] = conversion.problems;
+  if (first !== undefined) {
+    if (!m) throw invalidConfig(path, conversion.problems);
+    // Mid-edit, with its socket still named: reach the daemon, and say the file has problems.
+    console.error(`tend: warning: ${formatIssue(first)} (a reload would refuse the file; \`tend check\` lists its problems)`);
+  }
   if (m) {
     const expanded = expandVars(JSON.parse(m[1]!) as string, env);
     if (expanded.ok) return resolve(path, "..", expanded.value);
