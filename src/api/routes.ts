@@ -16,7 +16,7 @@ export interface ApiBackend {
   service(name: string): ServiceDTO;
   start(name: string, wait: boolean): Promise<ActionResult[]>;
   stop(name: string, wait: boolean): Promise<ActionResult[]>;
-  restart(name: string): Promise<ActionResult[]>;
+  restart(name: string, wait: boolean): Promise<ActionResult[]>;
   signal(name: string, sig: string): ActionResult[];
   /** A file on a writer thread is read there: then the answer may wait for its disk. */
   readLog(name: string, stream: "stdout" | "stderr", lines: number): string | Promise<string>;
@@ -95,8 +95,8 @@ const ROUTES: Array<[method: string, pattern: RegExp, handler: Handler]> = [
     const rs = await b.stop(p[1]!, flag(u, "wait", true));
     return json(rs, actionStatus(rs));
   }],
-  ["POST", new RegExp(`^/api/services/${NAME}/restart$`), async (b, p) => {
-    const rs = await b.restart(p[1]!);
+  ["POST", new RegExp(`^/api/services/${NAME}/restart$`), async (b, p, u) => {
+    const rs = await b.restart(p[1]!, flag(u, "wait", true));
     return json(rs, actionStatus(rs));
   }],
   ["POST", new RegExp(`^/api/services/${NAME}/signal/([A-Za-z0-9]+)$`), (b, p) => {

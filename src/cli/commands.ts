@@ -47,7 +47,9 @@ async function action(client: Client, verb: "start" | "stop" | "restart", names:
   );
   // restart prints what supervisorctl's does (a stop, then a start): first every "stopped",
   // then every "started". A process named alone that was not running: "ERROR (not running)".
-  if (verb === "restart") {
+  // With --no-wait nothing is done yet: the daemon's answer ("restarting") is printed as is.
+  const waitedRestart = verb === "restart" && wait;
+  if (waitedRestart) {
     for (const o of outcomes) {
       if ("e" in o) continue;
       for (const r of o.rs) {
@@ -65,7 +67,7 @@ async function action(client: Client, verb: "start" | "stop" | "restart", names:
       continue;
     }
     for (const r of o.rs) {
-      console.log(resultLine(verb === "restart" && r.ok ? { ...r, message: "started" } : r, p));
+      console.log(resultLine(waitedRestart && r.ok ? { ...r, message: "started" } : r, p));
       // supervisorctl: "not running" is no failure for stop, as "already started" is none for start.
       const harmless = verb === "stop" && r.code === "NOT_RUNNING";
       if (!r.ok && r.code && !harmless) code = Math.max(code, exitCodeOf(r.code));

@@ -167,8 +167,8 @@ export class App implements ApiBackend {
     return this.control.stop(name, wait);
   }
 
-  restart(name: string): Promise<ActionResult[]> {
-    return this.booting.then(() => this.control.restart(name));
+  restart(name: string, wait: boolean): Promise<ActionResult[]> {
+    return this.booting.then(() => this.control.restart(name, wait));
   }
 
   signal(name: string, sig: string): ActionResult[] {

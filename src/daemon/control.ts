@@ -179,15 +179,31 @@ export class Control {
     return result(rec, null, "stopped");
   }
 
-  async restart(spec: string): Promise<ActionResult[]> {
+  async restart(spec: string, wait = true): Promise<ActionResult[]> {
     this.assertAccepting();
     const recs = this.resolve(spec);
     const running = recs.filter((r) => r.snapshot.state === "STOPPING" || isRunningState(r.snapshot.state));
+    if (!wait) return this.restartNoWait(recs, running);
     await this.stopOrdered(running);
     const wasStopped = new Set(running.map((r) => r.name));
     return Promise.all(recs.map((r) => this.startOne(r, true))).then((rs) =>
       rs.map((r) => ({ ...(r.ok ? { ...r, message: "restarted" } : r), stopped: wasStopped.has(r.name) })),
     );
+  }
+
+  /**
+   * restart with wait=false, as start and stop with wait=false: every stop is asked for now
+   * and the answer goes at once ("restarting", or "starting" for what was not running); the
+   * starts follow once every stop is done, as in a waited restart. What becomes of them is
+   * seen in the state, the events and the log, as after `start?wait=false`.
+   */
+  private async restartNoWait(recs: ProcessRecord[], running: ProcessRecord[]): Promise<ActionResult[]> {
+    const asked = await Promise.all(running.map((r) => this.stopCurrent(r, false)));
+    const startAll = () => Promise.all(recs.map((r) => this.startOne(r, false)));
+    // startOne and stopCurrent settle with a result, never an error: nothing to catch here.
+    void this.stopOrdered(running, true).then(startAll);
+    const stopping = new Set(asked.filter((r) => r.ok).map((r) => r.name));
+    return recs.map((r) => result(r, null, stopping.has(r.name) ? "restarting" : "starting"));
   }
 
   signal(spec: string, sig: string): ActionResult[] {

@@ -148,6 +148,28 @@ describe("services", () => {
     expect(all.body.map((r) => [r.name, r.message])).toEqual([["slow", "stopped"]]);
   });
 
+  test("restart?wait=false asks for the stop and answers at once; the start follows once stopped (#12.2)", async () => {
+    // stubborn ignores SIGTERM: only the SIGKILL after stopwaitsecs ends it, so it is still
+    // STOPPING when an answer that does not wait is sent.
+    const stubborn = prog("stubborn", "stopwaitsecs = 3\n", `"${fixture("ignores-sigterm.sh")}"`);
+    d = await startDaemon(stubborn + prog("idle", "autostart = false\n") + `[group.g]\nprograms = ["stubborn", "idle"]\n`);
+    const before = await d.waitState("stubborn", "RUNNING");
+
+    const answer = await call<ActionResultDTO[]>("POST", "/api/services/g:*/restart?wait=false");
+    expect(answer.status).toBe(200);
+    expect([...answer.body].sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+      { name: "idle", group: "g", ok: true, code: null, message: "starting", state: "STOPPED" },
+      { name: "stubborn", group: "g", ok: true, code: null, message: "restarting", state: "STOPPING" },
+    ]);
+
+    // As in a waited restart, the starts come once every stop is done.
+    const idle = await d.waitState("idle", "RUNNING");
+    expect(isGone(before.pid!)).toBe(true);
+    const after = await d.waitState("stubborn", "RUNNING");
+    expect(after.pid).not.toBe(before.pid);
+    expect(idle.pid).not.toBeNull();
+  });
+
   test("POST /api/services/{name}/signal/{SIG} reaches the process", async () => {
     const dir = makeTempDir();
     dirs.push(dir);

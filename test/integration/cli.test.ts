@@ -235,6 +235,15 @@ describe("start, stop, restart", () => {
     expect(fromStopped.stdout).toBe("web: ERROR (not running)\nweb: started\n");
     expect(fromStopped.code).toBe(0);
     expect((await d.service("web")).state).toBe("RUNNING");
+
+    // --no-wait: the daemon's answer as it is; the restart goes on behind it (#12.2).
+    const fourth = await d.service("web");
+    const noWait = await d.cli("restart", "--no-wait", "web");
+    expect(noWait.stdout).toBe("web: restarting\n");
+    expect(noWait.code).toBe(0);
+    const fifth = await d.waitState("web", "RUNNING", 15_000, (s) => s.pid !== fourth.pid);
+    expect(isGone(fourth.pid!)).toBe(true);
+    expect(fifth.pid).not.toBe(fourth.pid);
   });
 
   test("instances, GROUP:*, all and several names at once", async () => {
