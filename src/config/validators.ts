@@ -6,6 +6,7 @@ import type { ProgramConfig } from "./types.ts";
 import type { KeyPath, Problem } from "./problems.ts";
 import type { GroupSpec, HttpSpec, ProgramSpec } from "./schema.ts";
 import { describeName, isValidName } from "./names.ts";
+import { lookupUser } from "../sys/users.ts";
 
 export interface Model {
   /** Every [program.NAME] declared, including those that failed the schema. */
@@ -175,6 +176,28 @@ export function validateKillAsGroup(model: Model): Problem[] {
   return problems;
 }
 
+/**
+ * A `user` the system does not know can never be run as: the program would go FATAL at its
+ * first start. supervisord refuses the file ("Invalid user name x in section 'program:web'");
+ * so does tend, at check, start and reload. As supervisord's name_to_uid, a numeric uid counts
+ * only when /etc/passwd has it (the spawn needs its home and group from there too).
+ */
+export function validateUsers(model: Model): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  const known = new Map<string, boolean>();
+  const exists = (user: string) => known.get(user) ?? known.set(user, lookupUser(user) !== null).get(user)!;
+  for (const inst of model.instances) {
+    if (inst.user === null || seen.has(inst.program)) continue;
+    seen.add(inst.program);
+    // A NUL is validateNoNul's to report; such a name could not be looked up.
+    if (inst.user.includes("\0") || exists(inst.user)) continue;
+    const what = /^\d+$/.test(inst.user) ? "user id" : "user name";
+    problems.push({ path: ["program", inst.program, "user"], message: `unknown ${what} "${inst.user}": /etc/passwd has no such user` });
+  }
+  return problems;
+}
+
 function isLoopback(listen: string): boolean {
   const host = listen.slice(0, listen.lastIndexOf(":"));
   return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -226,6 +249,7 @@ export const VALIDATORS: readonly Validator[] = [
   validateEnvironmentKeys,
   validateNoNul,
   validateKillAsGroup,
+  validateUsers,
   validateHttpAuth,
   validateOctalLiterals,
 ];

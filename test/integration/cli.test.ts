@@ -594,6 +594,30 @@ describe("check", () => {
   });
 });
 
+describe("check: an unknown user (#12.3)", () => {
+  test("check exits 2 naming the file and key; the daemon refuses to start, as supervisord refuses the file", async () => {
+    const dir = makeTempDir();
+    try {
+      const file = join(dir, "tend.toml");
+      writeFileSync(file, `[daemon]\nsocket = "${dir}/tend.sock"\nlog_dir = "${dir}/log"\n[program.x]\ncommand = "sleep 1000"\nuser = "no-such-user-xyz"\n`);
+      const check = await runCli(["check", "-c", file]);
+      expect(check.code).toBe(2);
+      expect(check.stdout).toBe("");
+      expect(check.stderr).toBe(`${file}: program.x.user: unknown user name "no-such-user-xyz": /etc/passwd has no such user\n1 problem found\n`);
+      // Before: check said ok, the daemon started and x went FATAL ("unknown user").
+      const daemon = Bun.spawn(tendArgv("daemon", "-c", file), { stdin: "ignore", stdout: "ignore", stderr: "pipe", timeout: 30_000, killSignal: "SIGKILL" });
+      const [daemonErr, daemonCode] = await Promise.all([new Response(daemon.stderr).text(), daemon.exited]);
+      expect(daemonCode).toBe(2);
+      expect(daemonErr).toContain(`program.x.user: unknown user name "no-such-user-xyz"`);
+
+      writeFileSync(file, `[daemon]\nsocket = "${dir}/tend.sock"\nlog_dir = "${dir}/log"\n[program.x]\ncommand = "sleep 1000"\nuser = "0"\n`);
+      expect((await runCli(["check", "-c", file])).code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("version, usage, colour", () => {
   test("version", async () => {
     const r = await runCli(["version"]);

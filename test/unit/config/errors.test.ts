@@ -397,6 +397,22 @@ describe("http authentication", () => {
   });
 });
 
+describe("user: as supervisord, one the system does not know is refused (#12.3)", () => {
+  test("an unknown name or uid names the file, line and key", () => {
+    const text = `[program.web]\ncommand = "sleep 1"\nuser = "no-such-user-xyz"\n[program.api]\ncommand = "sleep 1"\nnumprocs = 2\nuser = "4000000000"\n`;
+    expect(issuesOf(text)).toEqual([
+      { file: FILE, line: 3, column: 1, path: "program.web.user", message: `unknown user name "no-such-user-xyz": /etc/passwd has no such user` },
+      { file: FILE, line: 7, column: 1, path: "program.api.user", message: `unknown user id "4000000000": /etc/passwd has no such user` },
+    ]);
+  });
+  test("a name or a uid that /etc/passwd has passes", () => {
+    for (const user of ["root", "0"]) expect(parseConfigText(program(`user = "${user}"`), FILE, {}).programs[0]!.user).toBe(user);
+  });
+  test("an expansion that failed is reported once, as the expansion's", () => {
+    expect(linesOf(program(`user = "\${NOPE}"`))).toEqual([`: program.web.user: environment variable NOPE is not set (write \${NOPE:-default} to give a default)`]);
+  });
+});
+
 describe("${VAR} expansion errors", () => {
   test("an unset variable names the key and the variable, once", () => {
     expect(linesOf(program(`numprocs = "\${WORKERS}"`))).toEqual([
