@@ -26,7 +26,7 @@ export interface Instances {
 }
 
 /** Paths that are devices, not files: writable, but there is nothing to rotate. */
-function isDevice(path: string): boolean {
+export function isDevice(path: string): boolean {
   return path.startsWith("/dev/") || path.startsWith("/proc/self/fd/");
 }
 

@@ -62,7 +62,10 @@ const PROGRAM_UNSUPPORTED: Readonly<Record<string, string>> = {
 };
 
 const DAEMON_CONFUSIONS = confusions({
-  log_dir: ["logfile", "log_file", "childlogdir", "logdir", "log_directory", "logs"],
+  log_dir: ["childlogdir", "logdir", "log_directory", "logs"],
+  logfile: ["log_file", "log", "daemon_log", "main_log"],
+  logfile_maxbytes: ["logfile_max_bytes", "log_maxbytes", "log_max_bytes", "maxbytes"],
+  logfile_backups: ["log_backups", "backups"],
   loglevel: ["log_level", "level"],
   pidfile: ["pid_file", "pid"],
   socket: ["socket_path", "sock", "file", "unix_socket", "socket_file"],

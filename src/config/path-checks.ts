@@ -85,6 +85,11 @@ export function pathProblems(daemon: DaemonConfig, instances: readonly ProgramCo
     const message = path === null ? null : daemonFileProblem(path);
     if (message !== null) problems.push({ path: ["daemon", key], message });
   }
+  // tend.log under a bad log_dir is log_dir's problem; elsewhere it is logfile's.
+  if (!daemon.logfile.startsWith("/dev/") && !(logDir !== null && daemon.logfile.startsWith(`${daemon.logDir}/`))) {
+    const message = logFileProblem(daemon.logfile);
+    if (message !== null) problems.push({ path: ["daemon", "logfile"], message });
+  }
   const seen = new Set<string>();
   for (const inst of instances) {
     for (const [key, path] of [

@@ -88,6 +88,10 @@ export const DaemonSchema = v.object({
   socket_mode: v.optional(field(parseOctal(0o7777)), "0600"),
   socket_owner: v.optional(field(parseOwner)),
   log_dir: v.optional(path),
+  // tend.log: supervisord's [supervisord] logfile, logfile_maxbytes, logfile_backups.
+  logfile: v.optional(path),
+  logfile_maxbytes: v.optional(field(parseByteSize), "50MB"),
+  logfile_backups: v.optional(field(parseInteger(0, LIMITS.backups)), 10),
   pidfile: v.optional(path),
   loglevel: v.optional(field(parseLogLevel), "info"),
   console_output: v.optional(bool, false),

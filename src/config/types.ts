@@ -11,8 +11,13 @@ export interface DaemonConfig {
   readonly socketMode: number;
   /** "user" or "user:group" to chown the socket to, or null. */
   readonly socketOwner: string | null;
-  /** Absolute directory for per-program logs and tend.log. */
+  /** Absolute directory for per-program logs (and tend.log unless `logfile` says otherwise). */
   readonly logDir: string;
+  /** Absolute path of the daemon's own log: `logfile`, default <logDir>/tend.log. */
+  readonly logfile: string;
+  /** tend.log rotates past this many bytes (0: never; a device is never rotated). */
+  readonly logfileMaxbytes: number;
+  readonly logfileBackups: number;
   /** Absolute pidfile path, or null for none. */
   readonly pidfile: string | null;
   readonly loglevel: LogLevel;

@@ -18,6 +18,8 @@ export interface Model {
   readonly groupOf: ReadonlyMap<string, string>;
   readonly instances: readonly ProgramConfig[];
   readonly http: HttpSpec | null;
+  /** The daemon's own log ([daemon] logfile, resolved). */
+  readonly daemonLogfile: string;
   /** The value after `=` exactly as written in the file, when it can be found. */
   readonly literal: (path: KeyPath) => string | null;
   /** The value at a path in the parsed (env-expanded) tree. */
@@ -108,6 +110,10 @@ export function validateLogPaths(model: Model): Problem[] {
     ] as const) {
       // Devices (/dev/stdout) are shared on purpose: the container's log is everyone's.
       if (path === null || path.startsWith("/dev/")) continue;
+      if (path === model.daemonLogfile) {
+        problems.push({ path: ["program", inst.program, key], message: `${path} is also tend's own log ([daemon] logfile); give one of them another path` });
+        continue;
+      }
       const first = owner.get(path);
       if (first === undefined) {
         owner.set(path, { name: inst.name, key });

@@ -235,7 +235,7 @@ export class App implements ApiBackend {
   }
 
   mainLogPath(): string | null {
-    return join(this.config.daemon.logDir, "tend.log");
+    return this.config.daemon.logfile;
   }
 
   clearMainLog(): void {

@@ -6,6 +6,7 @@ import { LogFile } from "../logs/log-file.ts";
 import { LogFold, type LogEntry } from "./log-fold.ts";
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const DEFAULT_ROTATION = { maxBytes: 50 * 1024 * 1024, backups: 10 } as const;
 const LABEL: Record<LogLevel, string> = { debug: "DEBUG", info: "INFO", warn: "WARN", error: "ERROR" };
 
 /**
@@ -30,12 +31,15 @@ export class DaemonLog {
     private readonly toStderr: boolean,
   ) {}
 
-  /** (Re)target the file; null writes to stderr only. */
-  setFile(path: string | null): void {
+  /**
+   * (Re)target the file; null writes to stderr only. Rotation as [daemon] logfile_maxbytes and
+   * logfile_backups say (DaemonConfig), 50 MB and 10 backups when they are not given.
+   */
+  setFile(path: string | null, rotation: { readonly maxBytes: number; readonly backups: number } = DEFAULT_ROTATION): void {
     this.fold.flush();
     this.file?.close();
     this.file = path
-      ? new LogFile(path, { maxBytes: 50 * 1024 * 1024, backups: 10 }, {
+      ? new LogFile(path, rotation, {
           onError: (err) => {
             if (err && this.toStderr) console.error(`tend: cannot write the daemon log: ${err}`);
           },

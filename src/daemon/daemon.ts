@@ -48,7 +48,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   let config = loadConfig(opts.configFile);
   if (opts.socket) config = { ...config, daemon: { ...config.daemon, socket: opts.socket } };
   const log = new DaemonLog(config.daemon.loglevel, logsToStderr());
-  log.setFile(join(config.daemon.logDir, "tend.log"));
+  log.setFile(config.daemon.logfile, { maxBytes: config.daemon.logfileMaxbytes, backups: config.daemon.logfileBackups });
   return supervise(config, log, { serve: true, reload: true, runningFile: true, started: (app) => app.autostart() });
 }
 

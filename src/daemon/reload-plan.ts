@@ -29,7 +29,7 @@ export function planReload(current: Config, next: Config): ReloadPlan {
   }
   const removed = [...before.keys()].filter((n) => !after.has(n));
   const daemonChanged: string[] = [];
-  for (const key of ["socket", "socketMode", "socketOwner", "logDir", "pidfile"] as const) {
+  for (const key of ["socket", "socketMode", "socketOwner", "logDir", "logfile", "logfileMaxbytes", "logfileBackups", "pidfile"] as const) {
     if (!same(current.daemon[key], next.daemon[key])) daemonChanged.push(`daemon.${key}`);
   }
   if (!same(current.http, next.http)) daemonChanged.push("http");

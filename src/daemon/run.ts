@@ -108,7 +108,8 @@ function configFor(o: RunOptions): Config {
   const defaults = daemonDefaults(process.getuid?.() ?? 0, process.env, homedir());
   return {
     file: RUN_MODE_FILE,
-    daemon: { socket: o.socket ?? defaults.socket, socketMode: 0o600, socketOwner: null, logDir: o.logDir ?? defaults.logDir, pidfile: null, loglevel: o.loglevel, consoleOutput: false },
+    daemon: { socket: o.socket ?? defaults.socket, socketMode: 0o600, socketOwner: null, logDir: o.logDir ?? defaults.logDir, pidfile: null,
+      logfile: join(o.logDir ?? defaults.logDir, "tend.log"), logfileMaxbytes: 50 * 1024 * 1024, logfileBackups: 10, loglevel: o.loglevel, consoleOutput: false },
     http: null,
     programs: [program],
     groups: { [o.name]: [o.name] },

@@ -78,7 +78,7 @@ export async function runSupervisordDaemon(opts: { configFile: string; socket?: 
   const { config: loaded, conversion } = loadSupervisordConfig(opts.configFile);
   const config = opts.socket ? { ...loaded, daemon: { ...loaded.daemon, socket: opts.socket } } : loaded;
   const log = new DaemonLog(config.daemon.loglevel, logsToStderr());
-  log.setFile(join(config.daemon.logDir, "tend.log"));
+  log.setFile(config.daemon.logfile, { maxBytes: config.daemon.logfileMaxbytes, backups: config.daemon.logfileBackups });
   log.info(`${config.file}: supervisord config, converted (see \`tend import\`)`);
   for (const w of conversion.warnings) log.warn(w);
   for (const d of conversion.dropped) log.warn(formatDropped(d));

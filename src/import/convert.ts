@@ -374,7 +374,9 @@ export function convertSupervisordConfig(file: string, env: Env = process.env): 
           at("log_dir");
           break;
         case "logfile":
-          drop("supervisord", key, v, "tend writes its own log to <log_dir>/tend.log and to stderr", daemon);
+          // Where containers persist it and tools read it: tend.log goes there (#12.12).
+          daemon.set("logfile", text);
+          at("logfile");
           break;
         case "umask":
           try {
@@ -388,10 +390,22 @@ export function convertSupervisordConfig(file: string, env: Env = process.env): 
             drop("supervisord", key, v, "`tend daemon` stays in the foreground; `tend daemon --detach` runs it in the background", daemon);
           }
           break;
-        case "logfile_maxbytes":
-        case "logfile_backups":
-          drop("supervisord", key, v, "tend.log rotates at 50MB and keeps 10 backups", daemon);
+        case "logfile_maxbytes": {
+          const mb = scalar(v, parts, byteSize, "[supervisord] logfile_maxbytes");
+          if (mb !== null) {
+            daemon.set("logfile_maxbytes", typeof mb === "number" ? sizeValue(mb) : mb);
+            at("logfile_maxbytes");
+          }
           break;
+        }
+        case "logfile_backups": {
+          const n = scalar(v, parts, pyInt, "[supervisord] logfile_backups");
+          if (n !== null) {
+            daemon.set("logfile_backups", n);
+            at("logfile_backups");
+          }
+          break;
+        }
         case "silent":
           drop("supervisord", key, v, "tend always writes its log to stderr in the foreground", daemon);
           break;

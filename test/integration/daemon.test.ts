@@ -70,6 +70,28 @@ describe("daemon", () => {
     expect(isGone(pid)).toBe(true);
   });
 
+  test("[daemon] logfile: tend.log is written where it says, rotated by logfile_maxbytes/backups; mainlogtail reads it (#12.12)", async () => {
+    const dir = makeTempDir();
+    const main = join(dir, "persist", "supervisord.log");
+    // 12 programs: each start logs lines of its own ("spawned: 'pNN' …"), more than 1 KB in all.
+    const programs = Array.from({ length: 12 }, (_, i) => `[program.p${String(i).padStart(2, "0")}]\ncommand = "${fixture("forever.sh")}"\nstartsecs = 0\n`).join("");
+    d = await new Daemon(dir, programs, `logfile = "${main}"\nlogfile_maxbytes = "1KB"\nlogfile_backups = 2`).start();
+    for (let i = 0; i < 12; i++) await d.waitState(`p${String(i).padStart(2, "0")}`, "RUNNING");
+    const all = () => [main, `${main}.1`, `${main}.2`].map((f) => (existsSync(f) ? readFileSync(f, "utf8") : "")).join("");
+    await waitFor(() => all().includes("success: p11 entered RUNNING"), { what: "p11's start in the configured logfile" });
+    // Before: the key was unknown (and an imported supervisord.conf's logfile was dropped).
+    expect(existsSync(join(d.logDir, "tend.log"))).toBe(false);
+    expect(existsSync(`${main}.1`)).toBe(true);
+    expect(existsSync(`${main}.3`)).toBe(false);
+    for (const f of [main, `${main}.1`, `${main}.2`]) if (existsSync(f)) expect(statSync(f).size).toBeLessThanOrEqual(1024);
+    // supervisorctl's maintail reads the same file.
+    const reader = (await fetch("http://localhost/mainlogtail", { unix: d.socket })).body!.getReader();
+    const tail = new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    expect(tail).toContain("success: p11 entered RUNNING");
+    expect(readFileSync(main, "utf8")).toContain(tail.split("\n").at(-2)!);
+  });
+
   test("a stale socket file is replaced; a live one refuses a second daemon", async () => {
     const dir = makeTempDir();
     const stale = join(dir, "tend.sock");

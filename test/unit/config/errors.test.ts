@@ -397,6 +397,19 @@ describe("http authentication", () => {
   });
 });
 
+describe("[daemon] logfile (#12.12)", () => {
+  test("a program's log on tend's own log is refused; bad values name the key", () => {
+    expect(linesOf(`[daemon]\nlogfile = "/var/log/main.log"\n${program(`stdout_logfile = "/var/log/main.log"`)}`)).toEqual([
+      `: program.web.stdout_logfile: /var/log/main.log is also tend's own log ([daemon] logfile); give one of them another path`,
+    ]);
+    expect(linesOf(`[daemon]\nlogfile = ""\nlogfile_maxbytes = "1XB"\nlogfile_backups = -1\n`)).toEqual([
+      `: daemon.logfile: expected a non-empty string, got "" (string)`,
+      `: daemon.logfile_maxbytes: expected a size like "50MB" (KB, MB or GB) or a number of bytes, got "1XB" (string)`,
+      `: daemon.logfile_backups: expected an integer from 0 to 1000, got -1 (number)`,
+    ]);
+  });
+});
+
 describe("user: as supervisord, one the system does not know is refused (#12.3)", () => {
   test("an unknown name or uid names the file, line and key", () => {
     const text = `[program.web]\ncommand = "sleep 1"\nuser = "no-such-user-xyz"\n[program.api]\ncommand = "sleep 1"\nnumprocs = 2\nuser = "4000000000"\n`;
@@ -496,6 +509,14 @@ describe("the filesystem, as `tend check` sees it (#11.12)", () => {
     expect(checkLines(`[daemon]\nlog_dir = "${file}/logs"\n[program.web]\ncommand = "sleep 1"\n`)).toEqual([
       `: daemon.log_dir: ${file}/logs cannot be created: ${file} is a file, not a directory`,
     ]);
+  });
+
+  test("a [daemon] logfile that is a directory or under a file (#12.12)", () => {
+    const file = join(dir, "d-file");
+    writeFileSync(file, "x\n");
+    const head = `[daemon]\nlog_dir = "${dir}/logs"\n`;
+    expect(checkLines(`${head}logfile = "${dir}"\n`)).toEqual([`: daemon.logfile: ${dir} is a directory: name a file (e.g. ${dir}/NAME.log)`]);
+    expect(checkLines(`${head}logfile = "${file}/main.log"\n`)).toEqual([`: daemon.logfile: ${file}/main.log cannot be created: ${file} is a file, not a directory`]);
   });
 
   test("a socket or pidfile whose directory is a file", () => {

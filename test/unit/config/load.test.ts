@@ -101,10 +101,20 @@ describe("every key (all-options.toml)", () => {
       socketMode: 0o660,
       socketOwner: "root:ops",
       logDir: join(FIXTURES, "logs"),
+      logfile: join(FIXTURES, "daemon/main.log"),
+      logfileMaxbytes: 5 * 1024 * 1024,
+      logfileBackups: 3,
       pidfile: join(FIXTURES, "run/tend.pid"),
       loglevel: "warn",
       consoleOutput: true,
     });
+  });
+
+  test("daemon: logfile defaults to <log_dir>/tend.log, rotated at 50MB with 10 backups; a device is never rotated (#12.12)", () => {
+    const daemon = (text: string) => parseConfigText(`[daemon]\nlog_dir = "/var/log/x"\n${text}`, "/etc/tend/tend.toml", {}).daemon;
+    expect(daemon("")).toMatchObject({ logDir: "/var/log/x", logfile: "/var/log/x/tend.log", logfileMaxbytes: 50 * 1024 * 1024, logfileBackups: 10 });
+    expect(daemon(`logfile = "main.log"\nlogfile_maxbytes = 0`)).toMatchObject({ logDir: "/var/log/x", logfile: "/etc/tend/main.log", logfileMaxbytes: 0 });
+    expect(daemon(`logfile = "/dev/stdout"\nlogfile_maxbytes = "1MB"`)).toMatchObject({ logfile: "/dev/stdout", logfileMaxbytes: 0 });
   });
 
   test("http: password expanded from the environment", () => {

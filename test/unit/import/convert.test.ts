@@ -28,11 +28,14 @@ describe("the Debian sample (echo_supervisord_conf)", () => {
     expect(cfg.daemon.socket).toBe("/tmp/supervisor.sock");
     expect(cfg.daemon.pidfile).toBe("/tmp/supervisord.pid");
     expect(cfg.daemon.logDir).toBe("/tmp");
+    // [supervisord] logfile, logfile_maxbytes and logfile_backups are tend.log's (#12.12).
+    expect(cfg.daemon).toMatchObject({ logfile: "/tmp/supervisord.log", logfileMaxbytes: 50 * 1024 * 1024, logfileBackups: 10 });
+    expect(conv.toml).toContain(`logfile = "/tmp/supervisord.log"\nlogfile_maxbytes = "50MB"\nlogfile_backups = 10\n`);
     expect(cfg.programs).toEqual([]);
   });
   test("lists what it cannot carry, with line numbers and reasons", () => {
     const keys = conv.dropped.map((d) => d.key ?? `[${d.section}]`);
-    expect(keys).toEqual(["logfile", "logfile_maxbytes", "logfile_backups", "nodaemon", "silent", "minfds", "minprocs", "[supervisorctl]"]);
+    expect(keys).toEqual(["nodaemon", "silent", "minfds", "minprocs", "[supervisorctl]"]);
     expect(conv.dropped.find((d) => d.key === "minfds")).toMatchObject({ line: 52, value: "1024" });
     expect(conv.toml).toContain("# not carried: minfds = 1024: tend does not raise resource limits");
   });
@@ -78,10 +81,14 @@ describe("a container-style config", () => {
     expect(prog("worker_01").stderrLogfile).toBeNull();
   });
 
-  test("every key not carried is listed: event listener, syslog, events, serverurl, group priority, user, logfile", () => {
+  test("every key not carried is listed: event listener, syslog, events, serverurl, group priority, user", () => {
     const what = conv.dropped.map((d) => `${d.section}${d.key ? `.${d.key}` : ""}`);
+    expect(what).not.toContain("supervisord.logfile");
+    expect(what).not.toContain("supervisord.logfile_maxbytes");
+    // logfile=/dev/null with logfile_maxbytes=0: tend.log discarded, never rotated.
+    expect(cfg.daemon).toMatchObject({ logfile: "/dev/null", logfileMaxbytes: 0 });
     expect(what).toEqual(
-      expect.arrayContaining(["supervisord.user", "supervisord.logfile", "eventlistener:crashmail", "program:queue.stdout_events_enabled", "program:queue.stderr_syslog", "program:queue.serverurl", "group:app.priority", "supervisorctl"]),
+      expect.arrayContaining(["supervisord.user", "eventlistener:crashmail", "program:queue.stdout_events_enabled", "program:queue.stderr_syslog", "program:queue.serverurl", "group:app.priority", "supervisorctl"]),
     );
     expect(conv.dropped.find((d) => d.section === "eventlistener:crashmail")!.file).toBe(join(FIX, "conf.d", "20-listener.ini"));
   });
@@ -129,6 +136,16 @@ describe("bad input", () => {
       '18: [program:c] command: a "%" that is not %(name)s in "/bin/echo 100%" (write %% for a literal %)',
       "21: [group:g] names unknown program ghost",
     ]);
+  });
+  test("[supervisord] logfile_maxbytes and logfile_backups: bad values name the line (#12.12)", () => {
+    const { conv } = convert("[supervisord]\nlogfile = %(here)s/main.log\nlogfile_maxbytes = 5TB\nlogfile_backups = many\n");
+    expect(conv.problems.map((p) => `${p.line}: ${p.message}`)).toEqual([
+      "3: [supervisord] logfile_maxbytes: not a byte size: '5TB' (a number with an optional KB, MB or GB)",
+      "4: [supervisord] logfile_backups: not an integer: 'many'",
+    ]);
+    const good = convert("[supervisord]\nlogfile = %(here)s/main.log\nlogfile_maxbytes = 1KB\nlogfile_backups = 0\n");
+    expect(good.conv.problems).toEqual([]);
+    expect(good.config().daemon).toMatchObject({ logfile: join(good.dir, "main.log"), logfileMaxbytes: 1024, logfileBackups: 0 });
   });
   test("unknown sections and keys are not errors (supervisord ignores them) but are listed", () => {
     const conv = convertSupervisordConfig(join(FIX, "unknown-sections.conf"), {});
