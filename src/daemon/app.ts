@@ -3,10 +3,10 @@
 // shutdown is the reverse, with every program stopped in reverse priority first.
 
 import { closeSync, openSync, rmSync } from "node:fs";
-import { join } from "node:path";
 import type { ApiBackend } from "../api/routes.ts";
 import type { DaemonDTO, ReloadPlanDTO, ServiceDTO, ShutdownDTO } from "../api/dto.ts";
 import type { Config, ProgramConfig } from "../config/types.ts";
+import { isDevice } from "../config/instances.ts";
 import { loadAnyConfig } from "../import/load.ts";
 import { TendError } from "../core/errors.ts";
 import { byNamespec } from "../core/names.ts";
@@ -234,8 +234,13 @@ export class App implements ApiBackend {
     }
   }
 
+  /**
+   * tend.log, for readMainLog, clearLog and /mainlogtail; null when `logfile` is a device
+   * (/dev/stdout, /dev/null): there is nothing to read back, and clearLog must never unlink it.
+   */
   mainLogPath(): string | null {
-    return this.config.daemon.logfile;
+    const path = this.config.daemon.logfile;
+    return isDevice(path) ? null : path;
   }
 
   clearMainLog(): void {

@@ -3,7 +3,6 @@
 // reopens logs). Handlers are always installed: as PID 1, Bun ignores TERM without one.
 // `tend run` (run.ts) shares all of this through `supervise`.
 
-import { join } from "node:path";
 import { handle } from "../api/routes.ts";
 import { openHttp } from "../http/listen.ts";
 import { drainWriters } from "../logs/writer-threads.ts";

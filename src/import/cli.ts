@@ -3,7 +3,7 @@
 // said on stderr and in the daemon's log).
 
 import { writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { formatIssues } from "../config/load.ts";
 import { parseConfigText } from "../config/load.ts";
 import type { ConfigIssue } from "../config/types.ts";

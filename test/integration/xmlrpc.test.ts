@@ -325,6 +325,15 @@ describe("/logtail and /mainlogtail", () => {
     await expectServing();
   });
 
+  test("a [daemon] logfile that is a device: readMainLog says NO_FILE and /mainlogtail 404, nothing is read from it (#12.12)", async () => {
+    d = await startDaemon(`[program.app]\ncommand = "${FOREVER}"\nstartsecs = 0\n`, `logfile = "/dev/null"`);
+    await d.waitState("app", "RUNNING");
+    expect(await fault("supervisor.readLog", [0, 100])).toMatchObject({ code: 20 });
+    expect((await fetch("http://localhost/mainlogtail", { unix: d.socket })).status).toBe(404);
+    expect(existsSync(join(d.logDir, "tend.log"))).toBe(false);
+    await expectServing();
+  });
+
   test("mainlogtail follows tend.log", async () => {
     d = await startDaemon(`[program.app]\ncommand = "${FOREVER}"\nstartsecs = 0\nautostart = false\n`);
     const res = await fetch("http://localhost/mainlogtail", { unix: d.socket });
