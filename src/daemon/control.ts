@@ -200,7 +200,8 @@ export class Control {
   private async restartNoWait(recs: ProcessRecord[], running: ProcessRecord[]): Promise<ActionResult[]> {
     const asked = await Promise.all(running.map((r) => this.stopCurrent(r, false)));
     const startAll = () => Promise.all(recs.map((r) => this.startOne(r, false)));
-    // startOne and stopCurrent settle with a result, never an error: nothing to catch here.
+    // startOne and stopCurrent settle with a result, not an error; anything unforeseen reaches
+    // the daemon's unhandledRejection log (daemon.ts), as nobody waits for this.
     void this.stopOrdered(running, true).then(startAll);
     const stopping = new Set(asked.filter((r) => r.ok).map((r) => r.name));
     return recs.map((r) => result(r, null, stopping.has(r.name) ? "restarting" : "starting"));
