@@ -162,7 +162,9 @@ describe("lifecycle", () => {
     const spawned = [...log().matchAll(/spawned: '(\w+)'/g)].map((m) => m[1]);
     expect(spawned).toEqual(["db", "app", "proxy"]);
     const r = await d.cli("stop", "all");
-    expect(r.stdout.trim().split("\n")).toEqual(["proxy: stopped", "app: stopped", "db: stopped"]);
+    // Answered in supervisord's order (#12.4: by priority, as supervisorctl prints it); stopped
+    // in reverse priority, as the log shows.
+    expect(r.stdout.trim().split("\n")).toEqual(["db: stopped", "app: stopped", "proxy: stopped"]);
     const stopped = [...log().matchAll(/stopped: (\w+) \(/g)].map((m) => m[1]);
     expect(stopped).toEqual(["proxy", "app", "db"]);
   });
