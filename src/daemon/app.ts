@@ -2,7 +2,7 @@
 // Boot and teardown order live here: config → logs → socket → supervisor → autostart;
 // shutdown is the reverse, with every program stopped in reverse priority first.
 
-import { closeSync, openSync, rmSync } from "node:fs";
+import { closeSync, lstatSync, openSync, rmSync, statSync, truncateSync } from "node:fs";
 import type { ApiBackend } from "../api/routes.ts";
 import type { DaemonDTO, ReloadPlanDTO, ServiceDTO, ShutdownDTO } from "../api/dto.ts";
 import type { Config, ProgramConfig } from "../config/types.ts";
@@ -52,6 +52,17 @@ function withinTail(tail: string | null | Promise<string | null>, path: string):
     );
   });
   return Promise.race([tail, late]).finally(() => clearTimeout(timer));
+}
+
+/** What a log path is, for clearLogs: only a regular file of its own is ever unlinked. */
+function fileKind(path: string): "file" | "link-to-file" | "other" {
+  try {
+    const l = lstatSync(path);
+    if (l.isFile()) return "file";
+    return l.isSymbolicLink() && statSync(path).isFile() ? "link-to-file" : "other";
+  } catch {
+    return "other"; // gone, or a dangling link: nothing to clear
+  }
 }
 
 /** Config.file of `tend run`, which has no file. */
@@ -228,9 +239,13 @@ export class App implements ApiBackend {
     for (const log of new Set([rec.output.stdout, rec.output.stderr])) {
       const path = log.file?.path;
       if (!path) continue;
-      rmSync(path, { force: true });
-      log.reopen();
-      closeSync(openSync(path, "a", 0o644));
+      const kind = fileKind(path);
+      if (kind === "file") {
+        rmSync(path, { force: true });
+        log.reopen();
+        closeSync(openSync(path, "a", 0o644));
+      } else if (kind === "link-to-file") truncateSync(path);
+      // A device, FIFO or a link to one (/dev/stdout): nothing to clear, and never unlinked.
     }
   }
 

@@ -3,7 +3,7 @@
 // /logtail and /mainlogtail, and hostile requests that must leave the daemon serving.
 
 import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { encodeMethodCall, parseMethodResponse, type MethodResponse, type RpcValue } from "../../src/xmlrpc/codec.ts";
 import { Daemon, fixture, isGone, makeTempDir, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
@@ -256,6 +256,18 @@ describe("faults and results on the real daemon", () => {
     expect(await rpc("supervisor.readLog", [0, 0])).toBe("");
     const cleared = (await rpc("supervisor.clearAllProcessLogs")) as Array<Record<string, RpcValue>>;
     expect(cleared.map((r) => r["status"])).toEqual([80, 80]);
+  });
+
+  test("clearProcessLogs never unlinks a log target that is not a regular file (a symlink to a device, /dev/stdout)", async () => {
+    const dir = makeTempDir();
+    const link = join(dir, "to-null");
+    symlinkSync("/dev/null", link);
+    d = await new Daemon(dir, `[program.dev]\ncommand = "${FOREVER}"\nstartsecs = 0\nstdout_logfile = "${link}"\n`).start();
+    await d.waitState("dev", "RUNNING");
+    expect(await rpc("supervisor.clearProcessLogs", ["dev"])).toBe(true);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(link)).toBe("/dev/null");
+    await expectServing();
   });
 
   test("reloadConfig, addProcessGroup, removeProcessGroup, getAllConfigInfo: supervisorctl's reread/update", async () => {
