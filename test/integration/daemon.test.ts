@@ -5,21 +5,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Daemon, fixture, isGone, makeTempDir, pidsIn, runCli, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
-
-/** Can we mount a tmpfs here (root, and allowed by the container)? Probed once. */
-function canMountTmpfs(): boolean {
-  if (process.getuid?.() !== 0) return false;
-  const dir = makeTempDir("tend-mount-probe-");
-  try {
-    if (Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir], { stdout: "ignore", stderr: "ignore" }).exitCode !== 0) return false;
-    Bun.spawnSync(["umount", dir], { stdout: "ignore", stderr: "ignore" });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { canMountTmpfs } from "../helpers/tmpfs.ts";
 
 let d: Daemon | null = null;
 afterEach(async () => {

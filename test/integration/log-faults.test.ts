@@ -7,6 +7,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, re
 import { join } from "node:path";
 import { osPipe } from "../../src/sys/libc.ts";
 import { Daemon, fixture, makeTempDir, startDaemon, tendArgv, waitFor } from "../helpers/daemon-harness.ts";
+import { canMountTmpfs } from "../helpers/tmpfs.ts";
 
 let d: Daemon | null = null;
 afterEach(async () => {
@@ -29,21 +30,6 @@ const read = (path: string): string => (existsSync(path) ? readFileSync(path, "u
 function requestLines(file: string, k: number): void {
   writeFileSync(`${file}.tmp`, String(k));
   renameSync(`${file}.tmp`, file);
-}
-
-/** Can we mount a tmpfs here (root, and allowed by the container)? Probed once. */
-function canMountTmpfs(): boolean {
-  if (!isRoot) return false;
-  const dir = makeTempDir("tend-mount-probe-");
-  try {
-    if (Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir], { stdout: "ignore", stderr: "ignore" }).exitCode !== 0) return false;
-    Bun.spawnSync(["umount", dir], { stdout: "ignore", stderr: "ignore" });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /**
