@@ -7,8 +7,9 @@
 // failure cut (a newline) and writes `[tend: N bytes dropped: REASON]` on a line of its own,
 // so every byte a program wrote is either in the log or counted in a marker.
 
-import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
+import { nextCut, openLineAfter } from "./line-cut.ts";
 import { writeAll, type WriteProgress } from "./write-all.ts";
 
 export interface RotationPolicy {
@@ -26,7 +27,7 @@ export interface OpenState {
   readonly failing: string | null;
   readonly gap: number;
   readonly gapReasons: readonly string[];
-  readonly lineOpen: boolean;
+  readonly openLine: number;
 }
 
 /** The line that stands where output was dropped (README, "Faults never stop a program"). */
@@ -43,8 +44,11 @@ export class RotatingFile {
   /** Bytes lost to write errors and not yet marked in the file, and why (each reason once). */
   private gap = 0;
   private gapReasons: string[] = [];
-  /** The last byte that reached the target was not a newline: a marker must start a line. */
-  private lineOpen = false;
+  /**
+   * Bytes at the end of the file (of the stream) after its last newline: a line still open.
+   * Rotation cuts at line ends (line-cut.ts), and a marker must start a line.
+   */
+  private openLine = 0;
 
   constructor(
     readonly path: string,
@@ -79,7 +83,7 @@ export class RotatingFile {
   /** The marker for what was dropped, on a line of its own; throws (and keeps the gap) if it cannot. */
   private markGap(): void {
     // A new (empty) file starts a line anyway.
-    const cut = this.lineOpen && (this.stream || this.size > 0);
+    const cut = this.openLine > 0 && (this.stream || this.size > 0);
     this.append(Buffer.from(`${cut ? "\n" : ""}${gapMarker(this.gap, this.gapReasons)}`), { written: 0 });
     this.gap = 0;
     this.gapReasons = [];
@@ -87,29 +91,27 @@ export class RotatingFile {
 
   /** Append `chunk` across rotations; `progress` counts what went out, also if it then fails. */
   private append(chunk: Uint8Array, progress: WriteProgress): void {
-    try {
-      const max = this.stream ? 0 : this.policy.maxBytes;
-      let off = 0;
-      // A file already full when opened (left by an earlier run) rotates before it grows.
-      if (max > 0 && this.size >= max) this.rotate();
-      while (off < chunk.length) {
-        let end = chunk.length;
-        // Never past maxbytes: what does not fit goes to the next file, cut after the last
-        // newline that fits when there is one, so lines stay whole where they can.
-        // (>=: a write that exactly fills the file must end on a newline too.)
-        if (max > 0 && this.size + (end - off) >= max) {
-          const room = max - this.size;
-          const nl = chunk.lastIndexOf(10, off + room - 1);
-          end = nl >= off ? nl + 1 : off + room;
-        }
-        const n = writeAll(this.fd!, chunk, off, end, progress);
-        off += n;
-        this.size += n;
-        if (max > 0 && this.size >= max) this.rotate();
-        else if (max > 0 && off < chunk.length) this.rotate();
+    const max = this.stream ? 0 : this.policy.maxBytes;
+    let off = 0;
+    while (off < chunk.length) {
+      // Rotated at line ends only, never mid-line unless one line is longer than maxbytes.
+      const step = max > 0 ? nextCut(this.size, this.openLine, chunk, off, max) : null;
+      if (step?.rotateFirst) {
+        this.rotate();
+        continue;
       }
-    } finally {
-      if (progress.written > 0) this.lineOpen = chunk[progress.written - 1] !== 10;
+      const end = step ? step.end : chunk.length;
+      const before = progress.written;
+      try {
+        writeAll(this.fd!, chunk, off, end, progress);
+      } finally {
+        // Also what went out before a failure: a marker after it must know the line is open.
+        const n = progress.written - before;
+        this.openLine = openLineAfter(this.openLine, chunk, off, off + n);
+        this.size += n;
+        off += n;
+      }
+      if (step?.rotateAfter) this.rotate();
     }
   }
 
@@ -126,7 +128,7 @@ export class RotatingFile {
       failing: this.lastError,
       gap: this.gap,
       gapReasons: this.gapReasons,
-      lineOpen: this.lineOpen,
+      openLine: this.openLine,
     };
     this.fd = null;
     return state;
@@ -139,7 +141,7 @@ export class RotatingFile {
     this.lastError = state.failing;
     this.gap = state.gap;
     this.gapReasons = [...state.gapReasons];
-    this.lineOpen = state.lineOpen;
+    this.openLine = state.openLine;
   }
 
   /** Close and reopen on the next write (external logrotate, SIGUSR2). */
@@ -193,6 +195,9 @@ export class RotatingFile {
     const st = fstatSync(this.fd);
     this.stream = !st.isFile();
     this.size = this.stream ? 0 : st.size;
+    // A stream's open line is what was written to it; a file's is what the file holds (left
+    // by an earlier run, a program that died mid-line, or recreated empty).
+    if (!this.stream) this.openLine = this.size === 0 ? 0 : openLineOf(this.path, this.size, this.policy.maxBytes);
   }
 
   private rotate(): void {
@@ -226,6 +231,38 @@ export class RotatingFile {
       this.lastError = null;
       this.onError(null);
     }
+  }
+}
+
+/**
+ * How many bytes end the file after its last newline, looked for at most `max` bytes back (a
+ * line that long is cut anyway), reading backwards from the end. Unreadable: taken as ending
+ * with a newline (the worst that does is one rotation mid-line).
+ */
+function openLineOf(path: string, size: number, max: number): number {
+  const limit = Math.min(size, max > 0 ? max : 1);
+  const buf = Buffer.allocUnsafe(Math.min(limit, 64 * 1024));
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return 0;
+  }
+  try {
+    let scanned = 0;
+    while (scanned < limit) {
+      const len = Math.min(buf.length, limit - scanned);
+      const n = readSync(fd, buf, 0, len, size - scanned - len);
+      if (n < len) return 0; // shrank under us (truncated): start afresh
+      const nl = buf.lastIndexOf(10, len - 1);
+      if (nl >= 0) return scanned + (len - nl - 1);
+      scanned += len;
+    }
+    return limit;
+  } catch {
+    return 0;
+  } finally {
+    closeSync(fd);
   }
 }
 
