@@ -7,6 +7,7 @@ import { dlopen, FFIType, ptr, type FFIFunction } from "bun:ffi";
 const SYMBOLS = {
   pipe2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
   waitpid: { args: [FFIType.i32, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  waitid: { args: [FFIType.i32, FFIType.u32, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
   prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 },
   getrlimit: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   setrlimit: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
@@ -55,6 +56,23 @@ const status = new Int32Array(1);
 /** Reap one zombie that Bun did not spawn. Never call on a Bun-owned pid (its `exited` would reject). */
 export function reapPid(pid: number): boolean {
   return libc().waitpid(pid, ptr(status), WNOHANG) === pid;
+}
+
+const P_ALL = 0;
+const WEXITED = 4;
+const WNOWAIT = 0x01000000;
+/** siginfo_t is 128 bytes; si_pid sits at byte 16 on 64-bit Linux (x86_64 and aarch64 alike). */
+const siginfo = new Int32Array(32);
+const SI_PID = 16 / 4;
+
+/**
+ * The pid of one zombie child, left unreaped (WNOWAIT), or 0 when no child is waitable (or
+ * there are no children). One syscall: the kernel walks its own list, not /proc.
+ */
+export function peekZombie(): number {
+  siginfo[SI_PID] = 0;
+  if (libc().waitid(P_ALL, 0, ptr(siginfo), WEXITED | WNOHANG | WNOWAIT) !== 0) return 0;
+  return siginfo[SI_PID]!;
 }
 
 const PR_SET_CHILD_SUBREAPER = 36;
