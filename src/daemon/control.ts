@@ -85,8 +85,9 @@ export class Control {
   waitFor(rec: ProcessRecord, done: (s: ProcessSnapshot) => boolean): Promise<ProcessSnapshot> {
     if (done(rec.snapshot)) return Promise.resolve(rec.snapshot);
     return new Promise((resolve) => {
-      const off = this.bus.subscribe((c) => {
-        if (c.name === rec.name && done(rec.snapshot)) {
+      // Keyed by name: a change reaches its own waiters only (stop all holds one per process).
+      const off = this.bus.subscribeTo(rec.name, () => {
+        if (done(rec.snapshot)) {
           off();
           resolve(rec.snapshot);
         }
@@ -148,7 +149,11 @@ export class Control {
    */
   async stopOrdered(recs: ProcessRecord[], follow = false): Promise<ActionResult[]> {
     const byPriority = new Map<number, ProcessRecord[]>();
-    for (const r of recs) byPriority.set(r.config.priority, [...(byPriority.get(r.config.priority) ?? []), r]);
+    for (const r of recs) {
+      const level = byPriority.get(r.config.priority);
+      if (level) level.push(r);
+      else byPriority.set(r.config.priority, [r]);
+    }
     const results: ActionResult[] = [];
     for (const p of [...byPriority.keys()].sort((a, b) => b - a)) {
       const stop = (r: ProcessRecord) => (follow ? this.stopCurrent(r, true) : this.stopOne(r, true));
