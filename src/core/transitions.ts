@@ -145,7 +145,12 @@ export const TABLE: { readonly [S in ProcessState]: Row } = {
     // STARTING → BACKOFF | FATAL: it died before startsecs ("too quickly").
     exited: (s, e, ctx) => toBackoffOrFatal(s, TOO_QUICKLY, ctx, exitFields(e, ctx)),
     "startsecs-elapsed": (s) => step({ ...s, state: "RUNNING", backoff: 0 }),
-    stop: (s, _e, ctx) => toStopping(s, ctx, { kind: "cancel-timer", timer: "startsecs" }),
+    // STARTING with no pid: its spawn still waits for its turn (the daemon spawns in slices),
+    // so nothing runs and nothing is signalled → STOPPED, and the spawn is dropped.
+    stop: (s, _e, ctx) =>
+      s.pid === 0
+        ? step({ ...s, state: "STOPPED" }, { kind: "cancel-timer", timer: "startsecs" })
+        : toStopping(s, ctx, { kind: "cancel-timer", timer: "startsecs" }),
   },
   RUNNING: {
     exited: afterExit,

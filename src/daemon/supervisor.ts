@@ -10,6 +10,10 @@ import type { Clock } from "./clock.ts";
 import type { DaemonLog } from "./daemon-log.ts";
 import { SpawnError, type ChildHandle, type ExitInfo, type SpawnContext } from "./process-port.ts";
 import { ProgramOutput } from "./program-output.ts";
+import { SpawnSlicer } from "./spawn-slicer.ts";
+
+/** At most this much spawning per loop turn, so requests are answered during a big start. */
+const SPAWN_BUDGET_MS = 8;
 
 /** The process port the supervisor drives; the real one is process-port.ts. */
 export interface ProcessPort {
@@ -28,6 +32,8 @@ export class ProcessRecord {
   /** What kind of error the last spawn failure was (NO_FILE, NOT_EXECUTABLE, FAILED). */
   lastSpawnErrorKind: SpawnError["kind"] | null = null;
   output: ProgramOutput;
+  /** Its spawn waits for a later loop turn (SpawnSlicer); the state is STARTING, pid 0. */
+  spawnQueued = false;
   /** Set when a reload removed this program: it goes once it is stopped. */
   removed = false;
   /**
@@ -62,6 +68,8 @@ export interface SupervisorDeps {
   readonly log: DaemonLog;
   readonly spawnContext: SpawnContext;
   readonly makeOutput: (cfg: ProgramConfig) => ProgramOutput;
+  /** How spawns share the loop; by default SPAWN_BUDGET_MS per turn, the rest in later turns. */
+  readonly spawnSlicer?: SpawnSlicer;
 }
 
 export class Supervisor {
@@ -69,11 +77,13 @@ export class Supervisor {
   shuttingDown = false;
   private readonly queue: Array<[ProcessRecord, ProcessEvent]> = [];
   private draining = false;
+  private readonly slicer: SpawnSlicer;
 
   constructor(
     programs: readonly ProgramConfig[],
     private readonly deps: SupervisorDeps,
   ) {
+    this.slicer = deps.spawnSlicer ?? new SpawnSlicer(SPAWN_BUDGET_MS, () => deps.clock.monotonic(), setImmediate);
     for (const cfg of programs) this.add(cfg);
   }
 
@@ -125,6 +135,10 @@ export class Supervisor {
    */
   dispatchTo(rec: ProcessRecord, event: ProcessEvent): void {
     this.queue.push([rec, event]);
+    this.drain();
+  }
+
+  private drain(): void {
     if (this.draining) return;
     this.draining = true;
     try {
@@ -195,7 +209,7 @@ export class Supervisor {
   private run(rec: ProcessRecord, effect: Effect): void {
     switch (effect.kind) {
       case "spawn":
-        return this.spawn(rec);
+        return this.requestSpawn(rec);
       case "signal": {
         if (!rec.snapshot.pid) return;
         const err = this.deps.port.signal(rec.snapshot.pid, effect.signal, effect.group);
@@ -223,6 +237,30 @@ export class Supervisor {
         throw new Error(`unhandled effect ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /**
+   * The spawn effect: now, or in a later turn when this turn's spawning budget is spent.
+   * Until then the record is STARTING with pid 0; a stop meanwhile makes it STOPPED (the
+   * transition table) and the spawn is dropped.
+   */
+  private requestSpawn(rec: ProcessRecord): void {
+    if (rec.spawnQueued) return;
+    rec.spawnQueued = true;
+    this.slicer.run(() => {
+      rec.spawnQueued = false;
+      const s = rec.snapshot;
+      if (s.state !== "STARTING" || s.pid !== 0 || rec.child) return;
+      // The same gate as apply's, for a spawn asked for in an earlier turn.
+      if (rec.retired || this.shuttingDown) {
+        this.deps.log.info(`${rec.name}: not started (${rec.retired ? "a reload replaced or removed it" : "tend is shutting down"})`);
+        this.queue.push([rec, { kind: "stop" }]);
+      } else {
+        this.spawn(rec);
+      }
+      // Run now from a later turn: apply what the spawn queued. (From apply: its drain does.)
+      this.drain();
+    });
   }
 
   private spawn(rec: ProcessRecord): void {
