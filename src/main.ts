@@ -63,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
       // -c supervisord.conf: the socket is its [unix_http_server] file.
       const named = config ?? process.env.TEND_CONFIG;
       if (!socket && !process.env.TEND_SOCKET && named && /\.(conf|ini)$/i.test(named)) {
-        const { supervisordSocket } = await import("./import/load.ts");
+        const { supervisordSocket } = await import("./import/socket.ts");
         return runClientCommand(command, supervisordSocket(named));
       }
       return runClientCommand(command, await resolveSocket(socket, config));

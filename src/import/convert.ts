@@ -9,17 +9,18 @@
 // read it when it started; no secret is copied into the file), unless the config's own
 // `environment` defines X, in which case the value is pasted.
 
-import { readFileSync, statSync } from "node:fs";
 import { hostname } from "node:os";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { ConfigIssue } from "../config/types.ts";
 import { splitShellWords } from "../config/shell-words.ts";
 import { parseSignal } from "../core/signals.ts";
 import { ExpandError, expandParts, hasEnv, literal, toTendString, type Expansion, type Part } from "./expand.ts";
-import { emptyDocument, iniGet, iniKeys, readIniText, type IniDocument, type IniSection, type IniValue } from "./ini.ts";
+import { iniGet, iniKeys, type IniSection, type IniValue } from "./ini.ts";
+import { readAll } from "./read.ts";
 import { keyValuePairs, posixSplit, SplitError } from "./shlex.ts";
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env } from "./read.ts";
+import type { Env } from "./read.ts";
 
 /** A key (or section) tend cannot carry, and why. */
 export interface Dropped {
@@ -152,89 +153,6 @@ const LOGLEVELS: Record<string, { level: string; exact: boolean }> = {
 function badName(name: string): string | null {
   for (const c of [" ", ":", "/"]) if (name.includes(c)) return `Invalid name: '${name}' because of character: '${c}'`;
   return null;
-}
-
-// ---- reading, with [include] ----------------------------------------------------------------
-
-/** Python's glob.glob for one pattern: * ? [..] in any component, no dotfiles, sorted. */
-function globFiles(pattern: string): string[] {
-  const magic = /[*?[]/;
-  if (!magic.test(pattern)) {
-    try {
-      return statSync(pattern).isFile() ? [pattern] : [];
-    } catch {
-      return [];
-    }
-  }
-  const parts = pattern.split("/");
-  const first = parts.findIndex((p) => magic.test(p));
-  const base = parts.slice(0, first).join("/") || "/";
-  const rest = parts.slice(first).join("/");
-  try {
-    const glob = new Bun.Glob(rest);
-    return [...glob.scanSync({ cwd: base, onlyFiles: true, dot: false, followSymlinks: true })].map((f) => join(base, f)).sort();
-  } catch {
-    return [];
-  }
-}
-
-interface Reader {
-  readonly doc: IniDocument;
-  readonly warnings: string[];
-  readonly problems: ConfigIssue[];
-}
-
-function readAll(file: string, env: Env): Reader {
-  const doc = emptyDocument();
-  const warnings: string[] = [];
-  const problems: ConfigIssue[] = [];
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    problems.push({ file, message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
-    return { doc, warnings, problems };
-  }
-  readIniText(text, file, doc);
-  const include = doc.sections.get("include");
-  if (include) {
-    const files = include.values.get("files");
-    if (!files) {
-      problems.push({ file, line: include.line, message: ".ini file has [include] section, but no files setting" });
-    } else {
-      let expanded = files.value;
-      try {
-        // Globs need real values now: ENV_X is read from this environment.
-        expanded = literal(
-          expandParts(files.value, (n) => (n === "here" ? dirname(files.file) : n === "host_node_name" ? hostname() : n.startsWith("ENV_") ? env[n.slice(4)] : undefined)),
-        );
-      } catch (e) {
-        problems.push({ file: files.file, line: files.line, message: `[include] files: ${(e as Error).message}` });
-      }
-      for (const pattern of expanded.split(/\s+/).filter(Boolean)) {
-        const full = isAbsolute(pattern) ? pattern : join(dirname(resolve(file)), pattern);
-        const matches = globFiles(full);
-        if (matches.length === 0) warnings.push(`[include] files: no file matches "${full}"`);
-        for (const m of matches) {
-          let t: string;
-          try {
-            t = readFileSync(m, "utf8");
-          } catch (e) {
-            problems.push({ file: m, message: `cannot read included file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
-            continue;
-          }
-          const before = include.values.get("files");
-          readIniText(t, m, doc);
-          if (include.values.get("files") !== before) {
-            warnings.push(`${m}: [include] in an included file is ignored (supervisord does not nest includes)`);
-            if (before) include.values.set("files", before);
-          }
-        }
-      }
-    }
-  }
-  for (const p of doc.problems) problems.push({ file: p.file, line: p.line, message: p.message });
-  return { doc, warnings, problems };
 }
 
 // ---- conversion ---------------------------------------------------------------------------

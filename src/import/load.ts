@@ -4,12 +4,9 @@
 // the supervisord file and line the key came from.
 
 import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { extname, resolve } from "node:path";
-import { daemonDefaults } from "../config/defaults.ts";
-import { expandVars } from "../config/env.ts";
 import { loadConfig, parseConfigText } from "../config/load.ts";
-import { formatIssue, invalidConfig } from "../config/issues.ts";
+import { invalidConfig } from "../config/issues.ts";
 import type { Config, ConfigIssue } from "../config/types.ts";
 import { isTendError } from "../core/errors.ts";
 import { convertSupervisordConfig, type Conversion, type Env } from "./convert.ts";
@@ -62,27 +59,4 @@ export function loadSupervisordConfig(file: string, env: Env = process.env): { c
 /** loadConfig for either dialect. */
 export function loadAnyConfig(file: string, env: Env = process.env): Config {
   return isSupervisordConfig(file) ? loadSupervisordConfig(file, env).config : loadConfig(file, env);
-}
-
-/**
- * The socket a daemon running this supervisord config listens on, for clients (`tend status -c
- * supervisord.conf`): only [unix_http_server] file is read, so a variable the programs need but
- * the client's environment lacks does not stop the client, nor does a problem elsewhere in the
- * file (a warning on stderr names it).
- */
-export function supervisordSocket(file: string, env: Env = process.env): string {
-  const path = resolve(file);
-  const conversion = convertSupervisordConfig(path, env);
-  const m = /^\[daemon\][^[]*?^socket = (".*")$/m.exec(conversion.daemonToml);
-  const [first] = conversion.problems;
-  if (first !== undefined) {
-    if (!m) throw invalidConfig(path, conversion.problems);
-    // Mid-edit, with its socket still named: reach the daemon, and say the file has problems.
-    console.error(`tend: warning: ${formatIssue(first)} (a reload would refuse the file; \`tend check\` lists its problems)`);
-  }
-  if (m) {
-    const expanded = expandVars(JSON.parse(m[1]!) as string, env);
-    if (expanded.ok) return resolve(path, "..", expanded.value);
-  }
-  return daemonDefaults(process.getuid?.() ?? 0, env, homedir()).socket;
 }

@@ -133,6 +133,15 @@ describe("tend daemon -c supervisord.conf", () => {
     await waitFor(async () => !(JSON.parse((await status()).stdout) as Array<{ name: string }>).some((s) => s.name.startsWith("worker")), { what: "workers removed" });
     expect((JSON.parse((await status()).stdout) as Array<{ name: string; pid: number }>).find((s) => s.name === "web")!.pid).toBe(webPid);
 
+    // The client reads [unix_http_server] file only (#16.6): a .conf whose program sections
+    // would not convert still reaches the daemon, with nothing on stderr.
+    const broken = join(dir, "client.conf");
+    writeFileSync(broken, `[unix_http_server]\nfile=%(here)s/supervisor.sock\n\n[program:broken]\nnumprocs=many\nstartsecs=soon\n`);
+    const viaBroken = await runCli(["-c", broken, "status", "--json"], dir);
+    expect(viaBroken.stderr).toBe("");
+    expect(viaBroken.code).toBe(0);
+    expect((JSON.parse(viaBroken.stdout) as Array<{ name: string }>).map((s) => s.name).sort()).toEqual(["env", "web"]);
+
     proc.kill("SIGTERM");
     expect(await proc.exited).toBe(0);
     expect(isGone(webPid)).toBe(true);
