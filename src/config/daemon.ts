@@ -27,6 +27,7 @@ export function buildDaemon(spec: DaemonSpec | null, configDir: string, env: Env
     pidfile: spec?.pidfile === undefined ? null : resolve(configDir, spec.pidfile),
     loglevel: spec?.loglevel ?? "info",
     consoleOutput: spec?.console_output ?? false,
+    minfds: spec?.minfds ?? null,
   };
 }
 

@@ -112,6 +112,7 @@ export function buildInstances(program: string, spec: ProgramSpec, ctx: Instance
       redirectStderr,
       timestamps: spec.timestamps,
       critical: spec.critical,
+      rlimitNofile: spec.rlimit_nofile ?? null,
       stdoutLogfile,
       stdoutLogfileMaxbytes: maxbytes(stdoutLogfile, spec.stdout_logfile_maxbytes, "stdout_logfile"),
       stdoutLogfileBackups: spec.stdout_logfile_backups,

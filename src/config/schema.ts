@@ -19,6 +19,7 @@ import {
   parseListen,
   parseLogLevel,
   parseLogTarget,
+  parseNofile,
   parseNonEmptyString,
   parseOctal,
   parseOwner,
@@ -95,6 +96,9 @@ export const DaemonSchema = v.object({
   pidfile: v.optional(path),
   loglevel: v.optional(field(parseLogLevel), "info"),
   console_output: v.optional(bool, false),
+  // supervisord's minfds: the daemon raises its open-files limit to at least this at start
+  // (the hard one too, as root), and refuses to start when it cannot.
+  minfds: v.optional(field(parseNofile)),
 });
 
 export const HttpSchema = v.object({
@@ -130,6 +134,8 @@ export const ProgramSchema = v.object(
     redirect_stderr: v.optional(bool, false),
     timestamps: v.optional(bool, false),
     critical: v.optional(bool, false),
+    // The program's soft open-files limit; unset: 1024, systemd's default (child-fd-limit.ts).
+    rlimit_nofile: v.optional(field(parseNofile)),
     stdout_logfile: v.optional(field(parseLogTarget), "auto"),
     stdout_logfile_maxbytes: v.optional(field(parseByteSize), "50MB"),
     stdout_logfile_backups: v.optional(field(parseInteger(0, LIMITS.backups)), 10),

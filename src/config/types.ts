@@ -26,6 +26,8 @@ export interface DaemonConfig {
    * with "name | " (for containers, where the daemon's output is the log).
    */
   readonly consoleOutput: boolean;
+  /** supervisord's minfds: the open-files limit the daemon must get at start, or null. */
+  readonly minfds: number | null;
 }
 
 export interface HttpConfig {
@@ -72,6 +74,8 @@ export interface ProgramConfig {
   readonly critical: boolean;
   /** Prefix every line written to this program's log files with an RFC 3339 timestamp. */
   readonly timestamps: boolean;
+  /** The program's soft open-files limit, or null for 1024 (hard: always tend's). */
+  readonly rlimitNofile: number | null;
   /** Absolute path, or null when output is discarded ("none" or /dev/null). */
   readonly stdoutLogfile: string | null;
   readonly stdoutLogfileMaxbytes: number;

@@ -247,3 +247,19 @@ export function parseOwner(input: unknown): Parsed<string> {
   }
   return fail(`expected "user" or "user:group", got ${describeValue(input)}`);
 }
+
+/** The most any Linux allows a process (fs.nr_open's ceiling). */
+export const MAX_NOFILE = 1_073_741_816;
+
+/**
+ * An open-files limit: a number, the soft limit. systemd's LimitNOFILE= also takes
+ * "SOFT:HARD"; tend does not, because lowering a child's hard limit below tend's (or raising
+ * it above) would need the daemon to change its own hard limit, which only root can undo; a
+ * program can raise its soft limit up to the hard one itself.
+ */
+export function parseNofile(input: unknown): Parsed<number> {
+  if (typeof input === "string" && /^\s*\d+\s*:\s*\d+\s*$/.test(input)) {
+    return fail(`expected one number (the soft limit; the hard limit stays tend's), got ${describeValue(input)}: "SOFT:HARD" is not supported`);
+  }
+  return parseInteger(1, MAX_NOFILE)(input);
+}

@@ -7,6 +7,7 @@ import type { KeyPath, Problem } from "./problems.ts";
 import type { GroupSpec, HttpSpec, ProgramSpec } from "./schema.ts";
 import { describeName, isValidName } from "./names.ts";
 import { lookupUser } from "../sys/users.ts";
+import { openFilesLimit } from "../sys/proc.ts";
 
 export interface Model {
   /** Every [program.NAME] declared, including those that failed the schema. */
@@ -20,6 +21,8 @@ export interface Model {
   readonly http: HttpSpec | null;
   /** The daemon's own log ([daemon] logfile, resolved). */
   readonly daemonLogfile: string;
+  /** [daemon] minfds, or null. */
+  readonly minfds: number | null;
   /** The value after `=` exactly as written in the file, when it can be found. */
   readonly literal: (path: KeyPath) => string | null;
   /** The value at a path in the parsed (env-expanded) tree. */
@@ -204,6 +207,27 @@ export function validateUsers(model: Model): Problem[] {
   return problems;
 }
 
+/**
+ * A program's `rlimit_nofile` must fit under the hard limit of open files, which only root can
+ * raise: above it, every start would fail. The hard limit is this process's (the daemon's at
+ * start and reload; the shell's for `tend check`), or `[daemon] minfds` when higher, since the
+ * daemon raises its own to that at start or refuses to start.
+ */
+export function validateNofile(model: Model): Problem[] {
+  const hard = Math.max(openFilesLimit()?.hard ?? Number.MAX_SAFE_INTEGER, model.minfds ?? 0);
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  for (const inst of model.instances) {
+    if (inst.rlimitNofile === null || inst.rlimitNofile <= hard || seen.has(inst.program)) continue;
+    seen.add(inst.program);
+    problems.push({
+      path: ["program", inst.program, "rlimit_nofile"],
+      message: `${inst.rlimitNofile} is above the hard limit of open files (${hard}): raise it where tend is started (ulimit -Hn, LimitNOFILE=), or set [daemon] minfds when tend runs as root`,
+    });
+  }
+  return problems;
+}
+
 function isLoopback(listen: string): boolean {
   const host = listen.slice(0, listen.lastIndexOf(":"));
   return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -256,6 +280,7 @@ export const VALIDATORS: readonly Validator[] = [
   validateNoNul,
   validateKillAsGroup,
   validateUsers,
+  validateNofile,
   validateHttpAuth,
   validateOctalLiterals,
 ];

@@ -78,7 +78,8 @@ export async function supervise(config: Config, log: DaemonLog, opts: SuperviseO
   // shortage in some corner) is logged, and the daemon carries on supervising.
   process.on("uncaughtException", (e) => log.error(`internal error (tend carries on): ${e?.stack ?? e}`));
   process.on("unhandledRejection", (e) => log.error(`internal error (tend carries on): ${(e as Error)?.stack ?? e}`));
-  const fds = raiseFdLimit();
+  const fds = raiseFdLimit(config.daemon.minfds);
+  if (fds.after.hard !== fds.before.hard) log.info(`open files: hard limit raised from ${fds.before.hard} to ${fds.after.hard} (minfds)`);
   if (fds.after.soft !== fds.before.soft) log.info(`open files: soft limit raised from ${fds.before.soft} to ${fds.after.soft}`);
   log.debug(`open files: limit ${fds.after.soft}, ${reserveFor(fds.after.soft)} kept free of program starts`);
   let server: NodeListener | null = null;

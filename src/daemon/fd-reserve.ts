@@ -8,7 +8,8 @@
 // the last descriptor (at EMFILE, accept() would spin) and never lock the operator out.
 
 import { openFdCount } from "../sys/fds.ts";
-import { getFdLimit, setFdSoftLimit, type FdLimit } from "../sys/libc.ts";
+import { getFdLimit, setFdLimit, setFdSoftLimit, type FdLimit } from "../sys/libc.ts";
+import { TendError } from "../core/errors.ts";
 import type { Admission } from "../http/node-adapter.ts";
 import { relievesShortage } from "../api/routes.ts";
 
@@ -39,8 +40,7 @@ export function fdUse(): FdUse {
 const shortage = (u: FdUse) => `file descriptors: ${u.inUse} in use of ${u.limit}`;
 
 /** null when a program start fits beside the reserve; otherwise why it does not. */
-export function startRefusal(): string | null {
-  const u = fdUse();
+export function startRefusal(u: FdUse = fdUse()): string | null {
   if (u.inUse + FDS_PER_START + u.reserve <= u.limit) return null;
   return `${shortage(u)} (a start needs up to ${FDS_PER_START}, and ${u.reserve} are kept for clients and shutdown): raise the daemon's limit (ulimit -n, LimitNOFILE=)`;
 }
@@ -69,10 +69,23 @@ export function fdShortage(): string {
 /**
  * Raise the soft open-files limit to the hard one, once, before anything is spawned: a
  * supervisor's descriptors grow with its programs. Returns the limits before and after.
- * (Bun raises it too when it starts; this does not rely on that.)
+ * (Bun raises it too when it starts; this does not rely on that.) Programs do not inherit
+ * it: they start with 1024 (child-fd-limit.ts).
+ *
+ * `minfds` ([daemon] minfds, supervisord's): a hard limit below it is raised to it, which
+ * only root can do; otherwise, as supervisord, the daemon refuses to start.
  */
-export function raiseFdLimit(): { readonly before: FdLimit; readonly after: FdLimit } {
+export function raiseFdLimit(minfds: number | null = null): { readonly before: FdLimit; readonly after: FdLimit } {
   const before = getFdLimit();
-  if (before.soft < before.hard) setFdSoftLimit(before.hard);
+  if (minfds !== null && before.hard < minfds && !setFdLimit(minfds, minfds)) {
+    throw new TendError(
+      "FAILED",
+      `[daemon] minfds = ${minfds}, but the hard limit of open files is ${before.hard} and tend cannot raise it ` +
+        `(only root can, up to fs.nr_open): raise it where tend is started (ulimit -Hn ${minfds}, LimitNOFILE=${minfds}, ` +
+        `docker run --ulimit nofile=${minfds}) or lower minfds`,
+    );
+  }
+  const now = getFdLimit();
+  if (now.soft < now.hard) setFdSoftLimit(now.hard);
   return { before, after: getFdLimit() };
 }

@@ -9,7 +9,8 @@ import { osPipe } from "../sys/libc.ts";
 import { lookupUser, type UserEntry } from "../sys/users.ts";
 import { parseSignal, signalNumber } from "../core/signals.ts";
 import { launchFor } from "./user-launch.ts";
-import { fdShortage, startRefusal } from "./fd-reserve.ts";
+import { fdShortage, fdUse, startRefusal } from "./fd-reserve.ts";
+import { canLowerFor, childFdLimit, daemonFdLimit, withFdLimit } from "./child-fd-limit.ts";
 
 export interface ExitInfo {
   readonly code: number | null;
@@ -123,8 +124,14 @@ export function spawnProgram(cfg: ProgramConfig, ctx: SpawnContext): ChildHandle
   const file = resolveCommand(argv0, env.PATH, cfg.directory);
 
   // Refused before anything is opened: running short never fails a start halfway.
-  const refusal = startRefusal();
+  const use = fdUse();
+  const refusal = startRefusal(use);
   if (refusal) throw new SpawnError(refusal, "FAILED");
+  const daemonLimit = daemonFdLimit();
+  const nofile = childFdLimit(cfg.rlimitNofile, daemonLimit);
+  if (typeof nofile === "string") throw new SpawnError(nofile, "FAILED");
+  // The child's limit is set around the spawn, or by `tend __exec-as` (child-fd-limit.ts).
+  const lower = nofile.soft === daemonLimit.soft || canLowerFor(nofile, use.inUse);
   let outR: number, outW: number;
   try {
     [outR, outW] = osPipe();
@@ -150,8 +157,8 @@ export function spawnProgram(cfg: ProgramConfig, ctx: SpawnContext): ChildHandle
   let proc: ReturnType<typeof Bun.spawn>;
   try {
     // `user =` with supplementary groups goes through `tend __exec-as` (user-launch.ts).
-    const launch = launchFor(user, file, argv0, args);
-    proc = Bun.spawn(launch.cmd, {
+    const launch = launchFor(user, file, argv0, args, nofile, !lower);
+    const spawn = () => Bun.spawn(launch.cmd, {
       argv0: launch.argv0,
       cwd: cfg.directory ?? undefined,
       env,
@@ -162,6 +169,7 @@ export function spawnProgram(cfg: ProgramConfig, ctx: SpawnContext): ChildHandle
       detached: true,
       ...(launch.uid !== undefined ? { uid: launch.uid, gid: launch.gid } : {}),
     });
+    proc = launch.helper ? spawn() : withFdLimit(nofile, daemonLimit, spawn);
   } catch (e) {
     closeSync(outR);
     if (errR !== null) closeSync(errR);

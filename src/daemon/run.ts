@@ -99,7 +99,7 @@ function configFor(o: RunOptions): Config {
     // Restarts are counted and decided by the run controller below, across every kind of exit.
     autorestart: false, exitcodes: [0], startsecs: o.startsecs, startretries: o.restart ? o.retries : 0,
     stopsignal: o.stopsignal, stopwaitsecs: o.stopwaitsecs, stopasgroup: true, killasgroup: true,
-    redirectStderr: false, critical: false, timestamps: false,
+    redirectStderr: false, critical: false, timestamps: false, rlimitNofile: null,
     stdoutLogfile: o.logDir ? join(o.logDir, `${o.name}.out.log`) : null,
     stdoutLogfileMaxbytes: 50 * 1024 * 1024, stdoutLogfileBackups: 10,
     stderrLogfile: o.logDir ? join(o.logDir, `${o.name}.err.log`) : null,
@@ -109,7 +109,7 @@ function configFor(o: RunOptions): Config {
   return {
     file: RUN_MODE_FILE,
     daemon: { socket: o.socket ?? defaults.socket, socketMode: 0o600, socketOwner: null, logDir: o.logDir ?? defaults.logDir, pidfile: null,
-      logfile: join(o.logDir ?? defaults.logDir, "tend.log"), logfileMaxbytes: 50 * 1024 * 1024, logfileBackups: 10, loglevel: o.loglevel, consoleOutput: false },
+      logfile: join(o.logDir ?? defaults.logDir, "tend.log"), logfileMaxbytes: 50 * 1024 * 1024, logfileBackups: 10, loglevel: o.loglevel, consoleOutput: false, minfds: null },
     http: null,
     programs: [program],
     groups: { [o.name]: [o.name] },

@@ -327,9 +327,17 @@ export function convertSupervisordConfig(file: string, env: Env = process.env): 
         case "silent":
           drop("supervisord", key, v, "tend always writes its log to stderr in the foreground", daemon);
           break;
-        case "minfds":
+        case "minfds": {
+          // The same meaning in tend: the open-files limit the daemon must get at start.
+          const n = scalar(v, parts, pyInt, "[supervisord] minfds");
+          if (n !== null) {
+            daemon.set("minfds", n);
+            at("minfds");
+          }
+          break;
+        }
         case "minprocs":
-          drop("supervisord", key, v, "tend does not raise resource limits: set them where tend is started (LimitNOFILE=, ulimit)", daemon);
+          drop("supervisord", key, v, "tend does not raise the process limit: set it where tend is started (LimitNPROC=, ulimit -u)", daemon);
           break;
         case "user":
           drop("supervisord", key, v, "tend does not switch user itself: start it as that user (programs can still set `user`)", daemon);

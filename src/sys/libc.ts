@@ -105,3 +105,20 @@ export function setFdSoftLimit(soft: number): boolean {
   lim[0] = BigInt(soft) < lim[1]! ? BigInt(soft) : lim[1]!;
   return libc().setrlimit(RLIMIT_NOFILE, ptr(lim)) === 0;
 }
+
+const RLIM_INFINITY = 0xffff_ffff_ffff_ffffn;
+/** getFdLimit's reading of RLIM_INFINITY, back to it. */
+const rlim = (n: number): bigint => (n >= Number.MAX_SAFE_INTEGER ? RLIM_INFINITY : BigInt(n));
+
+// One buffer for the spawn path's calls: a crash → restart sets the limit twice.
+const fdLimitBuf = new BigUint64Array(2);
+
+/**
+ * Set both open-files limits. Raising the hard one needs root (CAP_SYS_RESOURCE), and so does
+ * raising it back after lowering it: false when the kernel refuses.
+ */
+export function setFdLimit(soft: number, hard: number): boolean {
+  fdLimitBuf[0] = rlim(soft);
+  fdLimitBuf[1] = rlim(hard);
+  return libc().setrlimit(RLIMIT_NOFILE, ptr(fdLimitBuf)) === 0;
+}

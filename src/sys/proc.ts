@@ -74,3 +74,20 @@ export function bootId(): string | null {
     return null;
   }
 }
+
+/**
+ * A process's open-files limits from /proc/PID/limits ("unlimited" reads as
+ * Number.MAX_SAFE_INTEGER, as getFdLimit reads RLIM_INFINITY); null when it cannot be read.
+ * No C library needed: `tend check` reads its own this way.
+ */
+export function openFilesLimit(pid: number | "self" = "self"): { soft: number; hard: number } | null {
+  try {
+    const line = readFileSync(`/proc/${pid}/limits`, "utf8").split("\n").find((l) => l.startsWith("Max open files"));
+    const m = line === undefined ? null : /^Max open files\s+(\S+)\s+(\S+)/.exec(line);
+    if (m === null) return null;
+    const n = (s: string) => (s === "unlimited" ? Number.MAX_SAFE_INTEGER : Number(s));
+    return { soft: n(m[1]!), hard: n(m[2]!) };
+  } catch {
+    return null;
+  }
+}

@@ -54,6 +54,7 @@ describe("defaults", () => {
       redirectStderr: false,
       critical: false,
       timestamps: false,
+      rlimitNofile: null,
       stdoutLogfile: `${LOG_DIR}/web.out.log`,
       stdoutLogfileMaxbytes: 50 * 1024 * 1024,
       stdoutLogfileBackups: 10,
@@ -107,6 +108,7 @@ describe("every key (all-options.toml)", () => {
       pidfile: join(FIXTURES, "run/tend.pid"),
       loglevel: "warn",
       consoleOutput: true,
+      minfds: 4096,
     });
   });
 
@@ -147,6 +149,7 @@ describe("every key (all-options.toml)", () => {
       redirectStderr: false,
       critical: false,
       timestamps: true,
+      rlimitNofile: 4096,
       stdoutLogfile: join(FIXTURES, "out/site-web-005.log"),
       stdoutLogfileMaxbytes: 1024 * 1024,
       stdoutLogfileBackups: 2,

@@ -35,9 +35,13 @@ describe("the Debian sample (echo_supervisord_conf)", () => {
   });
   test("lists what it cannot carry, with line numbers and reasons", () => {
     const keys = conv.dropped.map((d) => d.key ?? `[${d.section}]`);
-    expect(keys).toEqual(["nodaemon", "silent", "minfds", "minprocs", "[supervisorctl]"]);
-    expect(conv.dropped.find((d) => d.key === "minfds")).toMatchObject({ line: 52, value: "1024" });
-    expect(conv.toml).toContain("# not carried: minfds = 1024: tend does not raise resource limits");
+    expect(keys).toEqual(["nodaemon", "silent", "minprocs", "[supervisorctl]"]);
+    expect(conv.dropped.find((d) => d.key === "minprocs")).toMatchObject({ line: 53, value: "200" });
+    expect(conv.toml).toContain("# not carried: minprocs = 200: tend does not raise the process limit");
+  });
+  test("[supervisord] minfds is carried: the daemon's open-files floor (#12.7)", () => {
+    expect(conv.toml).toContain("minfds = 1024\n");
+    expect(parseConfigText(conv.toml, join(FIX, "echo-sample.conf"), {}).daemon.minfds).toBe(1024);
   });
 });
 

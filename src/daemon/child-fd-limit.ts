@@ -1,0 +1,58 @@
+// The open-files limit a program starts with. The daemon runs with its soft limit raised to
+// the hard one (fd-reserve.ts; Bun does it too), and a child inherits it: a program that uses
+// select() breaks on a descriptor ≥ 1024 (FD_SETSIZE), and one that closes every descriptor
+// up to the limit at start crawls. So a child gets soft 1024 and the hard limit tend was given
+// (systemd's defaults for services), or its program's `rlimit_nofile` as the soft limit.
+//
+// How, with no extra process in the spawn path: limits are copied into a child when it is
+// forked, and Bun.spawn forks (vfork) and execs inside the call, on this thread. So the daemon
+// sets its own soft limit to the child's around that one call and puts it back after (as it
+// does the umask). Descriptors it already holds stay valid at any number; only new ones must
+// fit below the lowered limit, and the kernel hands out the lowest free number: the spawn takes
+// one (its pidfd), and a log writer thread may open a file in the same moment. So the window
+// is used only while the daemon holds fewer than `soft - SPARE` descriptors, which leaves at
+// least SPARE numbers free below the limit. A daemon holding more (a thousand programs and
+// clients) launches the program through `tend __exec-as` instead (user-launch.ts), which sets
+// the limit in the child itself and execs the program in place: one exec more, same pid.
+
+import { getFdLimit, setFdLimit, type FdLimit } from "../sys/libc.ts";
+
+/** systemd's default soft limit for services, and select()'s FD_SETSIZE. */
+export const CHILD_SOFT_DEFAULT = 1024;
+
+/** Free numbers kept below the lowered limit: the spawn's pidfd, and a writer thread's open. */
+export const SPARE_BELOW = 32;
+
+/** The daemon's limits now. */
+export const daemonFdLimit = (): FdLimit => getFdLimit();
+
+/**
+ * The child's limits: soft `rlimit_nofile` or 1024 (the hard limit when that is lower), hard
+ * the daemon's. null with the reason when `rlimit_nofile` is above the daemon's hard limit,
+ * which only root could raise (and `[daemon] minfds` does, at start).
+ */
+export function childFdLimit(rlimitNofile: number | null, daemon: FdLimit): FdLimit | string {
+  if (rlimitNofile !== null && rlimitNofile > daemon.hard) {
+    return `rlimit_nofile = ${rlimitNofile} is above tend's hard limit of open files (${daemon.hard}): raise it where tend is started (ulimit -Hn, LimitNOFILE=), or set [daemon] minfds when tend runs as root`;
+  }
+  return { soft: rlimitNofile ?? Math.min(CHILD_SOFT_DEFAULT, daemon.hard), hard: daemon.hard };
+}
+
+/** Whether the daemon's own limit can be lowered to `child` for a spawn (see above). */
+export function canLowerFor(child: FdLimit, inUse: number): boolean {
+  return inUse + SPARE_BELOW <= child.soft;
+}
+
+/**
+ * Run `spawn` (a synchronous Bun.spawn) with the daemon's soft limit set to the child's, and
+ * put it back after, whatever happens. Nothing else on this thread runs in between.
+ */
+export function withFdLimit<T>(child: FdLimit, daemon: FdLimit, spawn: () => T): T {
+  if (child.soft === daemon.soft) return spawn();
+  if (!setFdLimit(child.soft, daemon.hard)) throw new Error(`setrlimit(RLIMIT_NOFILE, ${child.soft}) failed`);
+  try {
+    return spawn();
+  } finally {
+    setFdLimit(daemon.soft, daemon.hard);
+  }
+}
