@@ -32,7 +32,8 @@ describe("tend import", () => {
     const r = await runCli(["import", join(FIX, "echo-sample.conf")]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('socket = "/tmp/supervisor.sock"');
-    expect(r.stderr).toContain(`${join(FIX, "echo-sample.conf")}:52: not carried: [supervisord] minfds = 1024: tend does not raise resource limits`);
+    expect(r.stderr).toContain(`${join(FIX, "echo-sample.conf")}:53: not carried: [supervisord] minprocs = 200: tend does not raise the process limit`);
+    expect(r.stdout).toContain("minfds = 1024\n");
     const dir = tempDir();
     const out = join(dir, "tend.toml");
     const w = await runCli(["import", join(FIX, "container.conf"), "-o", out], dir, ENV);
