@@ -64,12 +64,16 @@ export class Daemon {
   }
 
   /** Start the daemon and wait until its socket answers. */
-  async start(opts: { waitReady?: boolean; env?: Record<string, string>; nofile?: number; readyTimeout?: number } = {}): Promise<this> {
+  async start(
+    opts: { waitReady?: boolean; env?: Record<string, string>; nofile?: number | { soft: number; hard: number }; readyTimeout?: number } = {},
+  ): Promise<this> {
     // One O_APPEND descriptor for both streams, so stdout and stderr never overwrite each other.
     const fd = openSync(this.daemonLog, "a");
     const argv = tendArgv("daemon", "-c", this.configFile);
-    // nofile: the daemon runs under `ulimit -n` (soft and hard), as an operator's shell would set it.
-    this.proc = Bun.spawn(opts.nofile ? ["sh", "-c", `ulimit -n ${opts.nofile} && exec "$@"`, "sh", ...argv] : argv, {
+    // nofile: the daemon runs under `ulimit -n` (soft and hard, or each its own), as an
+    // operator's shell would set it.
+    const ulimit = typeof opts.nofile === "number" ? `ulimit -n ${opts.nofile}` : opts.nofile ? `ulimit -Sn ${opts.nofile.soft} && ulimit -Hn ${opts.nofile.hard}` : null;
+    this.proc = Bun.spawn(ulimit ? ["sh", "-c", `${ulimit} && exec "$@"`, "sh", ...argv] : argv, {
       cwd: this.dir,
       stdin: "ignore",
       stdout: fd,

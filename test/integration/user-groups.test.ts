@@ -4,6 +4,7 @@
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { Daemon, fixture, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
+import { openFilesLimit } from "../../src/sys/proc.ts";
 
 const canManageUsers =
   process.getuid?.() === 0 && Bun.which("useradd") !== null && Bun.which("groupadd") !== null && Bun.which("userdel") !== null;
@@ -53,6 +54,9 @@ describe.if(canManageUsers)("user = with supplementary groups", () => {
     expect(out).toContain(`pid ${s.pid}\n`);
     // Nothing ignored that the program did not ask for (SIGPIPE stays default, as Bun's direct spawn leaves it).
     expect(out).toContain("SigIgn:\t0000000000000000");
+    // The helper is a Bun process, which raises its own soft limit on start: the program still
+    // gets 1024 and tend's hard limit (#12.7).
+    expect(out).toContain(`nofile 1024 ${openFilesLimit(d.pid)!.hard}\n`);
     expect(s.pid).toBeGreaterThan(0);
     const stop = await d.cli("stop", "who");
     expect(stop.code).toBe(0);
