@@ -73,7 +73,7 @@ export function fdShortage(): string {
  * it: they start with 1024 (child-fd-limit.ts).
  *
  * `minfds` ([daemon] minfds, supervisord's): a hard limit below it is raised to it, which
- * only root can do; otherwise, as supervisord, the daemon refuses to start.
+ * takes root (CAP_SYS_RESOURCE); otherwise, as supervisord, the daemon refuses to start.
  */
 export function raiseFdLimit(minfds: number | null = null): { readonly before: FdLimit; readonly after: FdLimit } {
   const before = getFdLimit();
@@ -81,7 +81,7 @@ export function raiseFdLimit(minfds: number | null = null): { readonly before: F
     throw new TendError(
       "FAILED",
       `[daemon] minfds = ${minfds}, but the hard limit of open files is ${before.hard} and tend cannot raise it ` +
-        `(only root can, up to fs.nr_open): raise it where tend is started (ulimit -Hn ${minfds}, LimitNOFILE=${minfds}, ` +
+        `(that takes root with CAP_SYS_RESOURCE, and at most fs.nr_open): raise it where tend is started (ulimit -Hn ${minfds}, LimitNOFILE=${minfds}, ` +
         `docker run --ulimit nofile=${minfds}) or lower minfds`,
     );
   }
