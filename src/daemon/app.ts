@@ -21,6 +21,7 @@ import type { DaemonLog } from "./daemon-log.ts";
 import { groupAlive, signalProcess, spawnProgram } from "./process-port.ts";
 import { ConsoleOutput } from "./console-output.ts";
 import { Fanout } from "../logs/fanout.ts";
+import { readLogBytes, type ByteRead, type ByteReadResult } from "../logs/byte-reads.ts";
 import { notifyReady, notifyReloading, notifyStopping } from "./sd-notify.ts";
 import { ProgramOutput } from "./program-output.ts";
 import { descendants } from "./reaper.ts";
@@ -41,8 +42,8 @@ const TAIL_WAIT_MS = 10_000;
 const backupsOf = (cfg: ProgramConfig, stream: "stdout" | "stderr") =>
   stream === "stdout" ? cfg.stdoutLogfileBackups : cfg.stderrLogfileBackups;
 
-/** `tail` (read on a writer thread) within TAIL_WAIT_MS, else a FAILED naming the file. */
-function withinTail(tail: string | null | Promise<string | null>, path: string): Promise<string | null> {
+/** A read back (on a writer thread) within TAIL_WAIT_MS, else a FAILED naming the file. */
+function withinTail<T>(tail: T | Promise<T>, path: string): Promise<T> {
   if (!(tail instanceof Promise)) return Promise.resolve(tail);
   let timer: Timer | undefined;
   const late = new Promise<never>((_, reject) => {
@@ -256,6 +257,23 @@ export class App implements ApiBackend {
   mainLogPath(): string | null {
     const path = this.config.daemon.logfile;
     return isDevice(path) ? null : path;
+  }
+
+  /**
+   * supervisord's offset read of a process's log (`stream`), or of tend.log (name null), done
+   * where the file is written: on its writer thread when it has one (LogFile.read), so a disk
+   * that stopped answering holds up this answer (FAILED after TAIL_WAIT_MS), never the daemon.
+   * Null: the process's stream has no log file.
+   */
+  async readLogBytes(name: string | null, stream: "stdout" | "stderr", op: ByteRead): Promise<ByteReadResult | null> {
+    if (name === null) {
+      const path = this.config.daemon.logfile;
+      return withinTail(this.logger.read(op) ?? readLogBytes(path, op), path);
+    }
+    const rec = this.sup.records.get(name);
+    if (!rec) throw new TendError("BAD_NAME", `no such process: ${name}`);
+    const file = rec.output.stream(stream).file;
+    return file ? withinTail(file.read(op), file.path) : null;
   }
 
   clearMainLog(): void {

@@ -2,6 +2,7 @@
 // mixed with program output. Lines: ISO time, level, message.
 
 import type { LogLevel } from "../config/types.ts";
+import type { ByteRead, ByteReadResult } from "../logs/byte-reads.ts";
 import { LogFile } from "../logs/log-file.ts";
 import { LogFold, type LogEntry } from "./log-fold.ts";
 
@@ -53,6 +54,11 @@ export class DaemonLog {
 
   reopen(): void {
     this.file?.reopen();
+  }
+
+  /** supervisord's offset read of tend.log, where it is written (LogFile.read); null: no file. */
+  read(op: ByteRead): ByteReadResult | Promise<ByteReadResult> | null {
+    return this.file ? this.file.read(op) : null;
   }
 
   /** Close the file; resolves once a writer thread (if it has the file) has written it all. */

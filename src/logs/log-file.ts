@@ -8,6 +8,7 @@
 // returns a promise and the pipe from the program is not read until it settles, so the
 // program blocks on its own full pipe (backpressure) and the daemon's memory stays flat.
 
+import { readLogBytes, type ByteRead, type ByteReadResult } from "./byte-reads.ts";
 import { RotatingFile, type RotationPolicy } from "./rotating-file.ts";
 import { readTail } from "./tail.ts";
 import { blockingDomain, ThreadTarget, type TargetEvents } from "./writer-threads.ts";
@@ -64,6 +65,12 @@ export class LogFile {
   tail(lines: number, backups: number): string | null | Promise<string | null> {
     if (this.thread) return this.thread.tail(lines, backups);
     return readTail(this.path, lines, backups);
+  }
+
+  /** supervisord's offset read of the file (byte-reads.ts): on its writer thread, as tail(). */
+  read(op: ByteRead): ByteReadResult | Promise<ByteReadResult> {
+    if (this.thread) return this.thread.read(op);
+    return readLogBytes(this.path, op);
   }
 
   /** Resolves once everything written so far is in the file (at once on the fast path). */

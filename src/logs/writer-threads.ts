@@ -7,6 +7,7 @@
 import { statSync } from "node:fs";
 import { dirname } from "node:path";
 import { devString } from "../sys/mounts.ts";
+import type { ByteRead, ByteReadResult } from "./byte-reads.ts";
 import type { FromWriter, ToWriter } from "./writer-protocol.ts";
 
 // In the compiled binary, entry points are named by their path under src/ (build/compile.ts
@@ -31,7 +32,8 @@ class WriterThread {
       const c = this.clients.get(m.id);
       if (!c) return;
       if (m.t === "ack") c.onAck(m.bytes);
-      else if (m.t === "tail") c.onTail(m.req, m.text);
+      else if (m.t === "tail") c.onAnswer(m.req, m.text);
+      else if (m.t === "read") c.onAnswer(m.req, m.result);
       else c.onError(m.message);
     };
   }
@@ -108,7 +110,15 @@ export class ThreadTarget {
   }
 
   private nextReq = 1;
-  private readonly tails = new Map<number, (text: string | null) => void>();
+  /** Questions to the thread (tail, read) waiting for their answer, by request number. */
+  private readonly asked = new Map<number, (answer: never) => void>();
+
+  private ask<T>(make: (req: number) => ToWriter): Promise<T> {
+    const req = this.nextReq++;
+    const answer = new Promise<T>((r) => this.asked.set(req, r as (answer: never) => void));
+    this.send(make(req), 0);
+    return answer;
+  }
 
   /**
    * The file's last lines, read by the thread after everything written before this call:
@@ -116,15 +126,17 @@ export class ThreadTarget {
    * Null when the target is not a regular file.
    */
   tail(lines: number, backups: number): Promise<string | null> {
-    const req = this.nextReq++;
-    const answer = new Promise<string | null>((r) => this.tails.set(req, r));
-    this.send({ t: "tail", id: this.id, req, lines, backups }, 0);
-    return answer;
+    return this.ask((req) => ({ t: "tail", id: this.id, req, lines, backups }));
   }
 
-  onTail(req: number, text: string | null): void {
-    this.tails.get(req)?.(text);
-    this.tails.delete(req);
+  /** supervisord's offset read (byte-reads.ts), by the thread after every write before it. */
+  read(op: ByteRead): Promise<ByteReadResult> {
+    return this.ask((req) => ({ t: "read", id: this.id, req, op }));
+  }
+
+  onAnswer(req: number, answer: unknown): void {
+    this.asked.get(req)?.(answer as never);
+    this.asked.delete(req);
   }
 
   /** Resolves once everything sent so far has been written (or failed and been reported). */

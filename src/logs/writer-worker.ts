@@ -3,6 +3,7 @@
 // deleted directory and error reporting are identical. A write that blocks here (a slow disk,
 // a FIFO nobody reads) holds up only the files of this thread.
 
+import { readLogBytes } from "./byte-reads.ts";
 import { RotatingFile } from "./rotating-file.ts";
 import { readTail } from "./tail.ts";
 import { writeAll } from "./write-all.ts";
@@ -61,6 +62,11 @@ self.onmessage = (e: MessageEvent<ToWriter>) => {
       const path = paths.get(m.id);
       const text = path === undefined ? null : readTail(path, m.lines, m.backups);
       post({ t: "tail", id: m.id, req: m.req, text });
+      break;
+    }
+    case "read": {
+      const path = paths.get(m.id);
+      post({ t: "read", id: m.id, req: m.req, result: path === undefined ? { kind: "not-file" } : readLogBytes(path, m.op) });
       break;
     }
     case "close":

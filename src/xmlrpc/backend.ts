@@ -3,6 +3,7 @@
 
 import type { ApiBackend } from "../api/routes.ts";
 import type { Config, ProgramConfig } from "../config/types.ts";
+import type { ByteRead, ByteReadResult } from "../logs/byte-reads.ts";
 
 export interface RpcBackend extends ApiBackend {
   /** The config the daemon runs now. */
@@ -14,6 +15,11 @@ export interface RpcBackend extends ApiBackend {
   clearLogs(name: string): void;
   /** The daemon's own log file (tend.log), or null when it keeps none. */
   mainLogPath(): string | null;
+  /**
+   * supervisord's offset read of a process's `stream` log, or of the daemon's log (name null),
+   * where the file is written (never blocking the daemon on a disk); null: no log file.
+   */
+  readLogBytes(name: string | null, stream: "stdout" | "stderr", op: ByteRead): Promise<ByteReadResult | null>;
   /** Remove the daemon's log file and reopen it empty. */
   clearMainLog(): void;
   /** Add programs to the running set (autostart ones are started). */
@@ -22,7 +28,9 @@ export interface RpcBackend extends ApiBackend {
   removePrograms(names: readonly string[]): void;
 }
 
-const EXTRA: ReadonlyArray<keyof RpcBackend> = ["readConfigFile", "clearLogs", "mainLogPath", "clearMainLog", "addPrograms", "removePrograms"];
+const EXTRA: ReadonlyArray<keyof RpcBackend> = [
+  "readConfigFile", "clearLogs", "mainLogPath", "readLogBytes", "clearMainLog", "addPrograms", "removePrograms",
+];
 
 /** The JSON API's backend, if it can also serve XML-RPC. */
 export function asRpcBackend(b: ApiBackend): RpcBackend | null {

@@ -3,15 +3,16 @@
 // bytes of the file and then follows it, as a chunked text/plain body.
 //
 // A program's stream is fed by tend's live follower fan-out (every write as it happens, no
-// polling); the tail is read and the follower subscribed in one synchronous step, so no byte
-// falls between them. The daemon's own log has no fan-out: it is followed by size, every
+// polling); the tail is asked for and the follower subscribed in one synchronous step, so no
+// byte falls between them. The tail is read where the file is written (the backend's
+// readLogBytes: on its writer thread when it has one), so a disk that stopped answering
+// holds up this reader only. The daemon's own log has no fan-out: it is followed by size, every
 // MAIN_POLL_MS, with supervisord's rules (reopen on rotation, "==> File truncated <==").
 
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import type { ApiBackend } from "../api/routes.ts";
 import { checkBasicAuth, type Credentials } from "./auth.ts";
 import { asRpcBackend } from "./backend.ts";
-import { lastBytes } from "./read-file.ts";
 import { resolveName } from "./supervisor-namespace.ts";
 
 export const HEAD_BYTES = 1024;
@@ -20,26 +21,19 @@ export const MAIN_POLL_MS = 200;
 const plain = (status: number, message: string) =>
   new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 
-function headers(path: string | null): Record<string, string> {
+function headers(path: string | null, mtimeMs: number | null = null): Record<string, string> {
   const h: Record<string, string> = {
     "content-type": "text/plain;charset=utf-8",
     "x-accel-buffering": "no",
     "cache-control": "no-cache",
   };
   try {
-    if (path) h["last-modified"] = statSync(path).mtime.toUTCString();
+    if (mtimeMs !== null) h["last-modified"] = new Date(mtimeMs).toUTCString();
+    else if (path) h["last-modified"] = statSync(path).mtime.toUTCString();
   } catch {
     /* no file: no date */
   }
   return h;
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
 
 function exists(path: string): boolean {
@@ -77,7 +71,7 @@ function prepend(head: Uint8Array, live: ReadableStream<Uint8Array>): ReadableSt
 }
 
 /** GET /logtail/<rest>: rest is "<namespec>" or "<namespec>/<channel>". */
-export function handleLogtail(api: ApiBackend, req: Request, rest: string, creds?: Credentials | null): Response {
+export async function handleLogtail(api: ApiBackend, req: Request, rest: string, creds?: Credentials | null): Promise<Response> {
   const denied = checkBasicAuth(req, creds);
   if (denied) return denied;
   if (req.method !== "GET") return plain(400, "logtail takes GET");
@@ -88,24 +82,38 @@ export function handleLogtail(api: ApiBackend, req: Request, rest: string, creds
   const channel = slash >= 0 ? rest.slice(slash + 1) : "stdout";
   if (channel !== "stdout" && channel !== "stderr") return plain(404, `no channel ${channel}: stdout or stderr`);
   let spec: string;
+  let proc: string;
   let path: string | null;
   let started: boolean;
   try {
     const t = resolveName(b, name);
     if (t.kind === "group") return plain(404, `${name} is a group, not a process`);
     spec = `${t.svc.group}:${t.svc.name}`;
+    proc = t.svc.name;
     path = channel === "stdout" ? t.svc.stdout_logfile : t.svc.stderr_logfile;
     started = t.svc.started_at !== null;
   } catch {
     return plain(404, `no such process: ${name}`);
   }
+  if (path === null) return plain(404, `no ${channel} log file for ${name}`);
+  // Asked for in the same tick: the head has every write before, the follower every one after.
+  const live = b.followLog(spec, channel, 0);
+  let r;
+  try {
+    r = await b.readLogBytes(proc, channel, { kind: "read", offset: -HEAD_BYTES, length: 0 });
+  } catch (e) {
+    await live.cancel();
+    return plain(503, (e as Error).message);
+  }
   // As supervisord: no log file is a 404 (tend creates a file at the first byte, supervisord at
   // the spawn: a started process's missing file is just empty so far). A log that is a stream
   // (/dev/stdout) has no past to send, only what comes next.
-  if (path === null || (!started && !exists(path))) return plain(404, `no ${channel} log file for ${name}`);
-  const live = b.followLog(spec, channel, 0);
-  const head = isFile(path) ? lastBytes(path, HEAD_BYTES) : new Uint8Array(0);
-  return new Response(prepend(head, live), { headers: headers(path) });
+  if (r === null || (!started && r.kind === "missing")) {
+    await live.cancel();
+    return plain(404, `no ${channel} log file for ${name}`);
+  }
+  const head = r.kind === "ok" ? r.bytes : new Uint8Array(0);
+  return new Response(prepend(head, live), { headers: headers(null, r.kind === "ok" ? r.mtimeMs : null) });
 }
 
 /** supervisord's tail_f_producer over a file: by size, reopening after rotation. */

@@ -17,7 +17,7 @@ import { lookupUser } from "../sys/users.ts";
 import type { RpcBackend } from "./backend.ts";
 import type { RpcStruct, RpcValue } from "./codec.ts";
 import { FAULT_OF, FAULTS, RpcFault, type FaultName } from "./faults.ts";
-import { readFileRange, tailFileRange } from "./read-file.ts";
+import { checkReadArgs, readAnswer, tailAnswer } from "./read-file.ts";
 
 export const API_VERSION = "3.0";
 /** The supervisord release whose interface this reproduces. */
@@ -261,16 +261,6 @@ export function diffGroups(active: Config, next: Config): [string[], string[], s
 
 // ---- logs ---------------------------------------------------------------------------------
 
-/** A log path readable by offset: an existing regular file (not /dev/stdout, not a FIFO). */
-function readablePath(path: string | null): path is string {
-  if (path === null || !existsSync(path)) return false;
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
 const pyStr = (path: string | null) => (path === null ? "None" : path);
 
 // ---- the namespace ------------------------------------------------------------------------
@@ -336,27 +326,39 @@ function signalMany(b: RpcBackend, members: ServiceDTO[], signal: string): RpcVa
   return out;
 }
 
-function readProcessLog(b: RpcBackend, name: string, offset: number, length: number, channel: "stdout" | "stderr"): string {
+// Every log read is the backend's readLogBytes: done where the file is written (on its writer
+// thread when it has one), so a log on a disk that stopped answering never holds the daemon.
+
+async function readProcessLog(b: RpcBackend, name: string, offset: number, length: number, channel: "stdout" | "stderr"): Promise<string> {
   const svc = processOnly(b, name);
   const path = channel === "stdout" ? svc.stdout_logfile : svc.stderr_logfile;
+  if (path === null) throw new RpcFault("NO_FILE", pyStr(path));
+  const r = await b.readLogBytes(svc.name, channel, { kind: "read", offset, length });
   // supervisord creates a process's log files when it spawns it; tend creates them at the
   // first byte written. A started process's log that has no file yet is empty, not missing.
-  if (path !== null && svc.started_at !== null && !existsSync(path)) return "";
-  if (!readablePath(path)) throw new RpcFault("NO_FILE", pyStr(path));
-  return readFileRange(path, offset, length);
+  if (r?.kind === "missing" && svc.started_at !== null) return "";
+  // Only an existing regular file is readable by offset (not /dev/stdout, not a FIFO).
+  if (r === null || r.kind === "missing" || r.kind === "not-file") throw new RpcFault("NO_FILE", pyStr(path));
+  checkReadArgs(offset, length);
+  return readAnswer(r);
 }
 
-function tailProcessLog(b: RpcBackend, name: string, offset: number, length: number, channel: "stdout" | "stderr"): RpcValue {
+async function tailProcessLog(b: RpcBackend, name: string, offset: number, length: number, channel: "stdout" | "stderr"): Promise<RpcValue> {
   const svc = processOnly(b, name);
   const path = channel === "stdout" ? svc.stdout_logfile : svc.stderr_logfile;
-  if (!readablePath(path)) return ["", 0, false];
-  return tailFileRange(path, offset, length);
+  if (path === null) return ["", 0, false];
+  const r = await b.readLogBytes(svc.name, channel, { kind: "tail", offset, length });
+  if (r === null || r.kind === "missing" || r.kind === "not-file") return ["", 0, false];
+  return tailAnswer(r, offset);
 }
 
-function readMainLog(b: RpcBackend, offset: number, length: number): string {
-  const path = b.mainLogPath();
-  if (path === null || !existsSync(path)) throw new RpcFault("NO_FILE", pyStr(path));
-  return readFileRange(path, offset, length);
+async function readMainLog(b: RpcBackend, offset: number, length: number): Promise<string> {
+  const r = await b.readLogBytes(null, "stdout", { kind: "read", offset, length });
+  // A device (/dev/stdout) is no file to read back, as supervisord's None.
+  if (r === null || r.kind === "not-file") throw new RpcFault("NO_FILE", pyStr(null));
+  if (r.kind === "missing") throw new RpcFault("NO_FILE", b.config.daemon.logfile);
+  checkReadArgs(offset, length);
+  return readAnswer(r);
 }
 
 function clearProcessLogs(b: RpcBackend, name: string): true {

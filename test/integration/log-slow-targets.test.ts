@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { encodeMethodCall, parseMethodResponse, type RpcValue } from "../../src/xmlrpc/codec.ts";
 import { Daemon, fixture, makeTempDir, ROOT, tendArgv, waitFor } from "../helpers/daemon-harness.ts";
 
 let d: Daemon | null = null;
@@ -163,6 +164,14 @@ describe("a console nobody reads (the daemon's stdout is a full pipe)", () => {
   });
 });
 
+/** An XML-RPC call over the daemon's socket: its value, or throws with the fault. */
+async function rpc(dd: Daemon, method: string, params: RpcValue[] = []): Promise<RpcValue> {
+  const res = await fetch("http://localhost/RPC2", { method: "POST", body: encodeMethodCall(method, params), headers: { "content-type": "text/xml" }, unix: dd.socket });
+  const r = parseMethodResponse(await res.text());
+  if ("fault" in r) throw new Error(`${method}: fault ${r.fault.code} ${r.fault.text}`);
+  return r.value;
+}
+
 /** `tend tail -f -n 100 NAME`, collecting what it prints; killed after the test. */
 function follow(dd: Daemon, name: string): { text: () => string } {
   const p = Bun.spawn(tendArgv("-s", dd.socket, "tail", "-f", "-n", "100", name), {
@@ -275,6 +284,52 @@ describe.skipIf(!fuseReady)("a slow disk (FUSE; needs root and python3-fusepy)",
     // The server is back: the lines are there, once, in order.
     rmSync(hold);
     await waitFor(() => read(join(back, "remote.out.log")) === numbers(1, 4), { what: "remote's lines on the disk" });
+  });
+
+  test("XML-RPC log reads and /logtail wait on the disk's writer thread, not the daemon: status answers while they are stuck", async () => {
+    const dir = makeTempDir();
+    // Looks like sshfs: the program's log and tend.log are written (and so read) on a thread from the start.
+    const { mnt, back, hold } = await mountSlowDisk(dir, 0, "sshfs");
+    d = new Daemon(
+      dir,
+      `[program.remote]\ncommand = ["${fixture("numbered-lines.sh")}", "0", "more-remote"]\nstartsecs = 0\n` +
+        `stdout_logfile = "${join(mnt, "remote.out.log")}"\n`,
+      `logfile = "${join(mnt, "tend.log")}"`,
+    );
+    await d.start();
+    await d.waitState("remote", "RUNNING");
+    requestLines(join(dir, "more-remote"), 3);
+    await waitFor(() => read(join(back, "remote.out.log")) === numbers(1, 3), { what: "remote's lines on the disk" });
+    await waitFor(() => read(join(back, "tend.log")).includes("remote"), { what: "tend.log on the disk" });
+
+    // The server goes away; every kind of log read is asked for.
+    writeFileSync(hold, "");
+    const settled: string[] = [];
+    const ask = <T,>(label: string, p: Promise<T>) => p.finally(() => settled.push(label));
+    const reads = [
+      ask("readProcessStdoutLog", rpc(d, "supervisor.readProcessStdoutLog", ["remote", -100, 0])),
+      ask("tailProcessStdoutLog", rpc(d, "supervisor.tailProcessStdoutLog", ["remote", 0, 100])),
+      ask("readLog", rpc(d, "supervisor.readLog", [-100, 0])),
+      ask("/logtail", fetch("http://localhost/logtail/remote", { unix: d.socket })),
+    ] as const;
+    // The daemon answers meanwhile, over XML-RPC and its own API.
+    const status = Promise.all([rpc(d, "supervisor.getAllProcessInfo"), d.services()]);
+    const answered = await Promise.race([status.then(() => true), Bun.sleep(30_000).then(() => false)]);
+    if (!answered) rmSync(hold); // a daemon stuck on the disk: let it go, so it can be stopped
+    expect(answered).toBe(true);
+    // ...while every read still waits for the disk.
+    expect(settled).toEqual([]);
+
+    // The server is back: each read answers with what the file holds.
+    rmSync(hold);
+    const [readOut, tailOut, main, logtail] = await Promise.all(reads);
+    expect(readOut).toBe(numbers(1, 3));
+    expect(tailOut).toEqual([numbers(1, 3), numbers(1, 3).length, false]);
+    expect(String(main)).toContain("remote");
+    expect(logtail.status).toBe(200);
+    const body = logtail.body!.getReader();
+    expect(new TextDecoder().decode((await body.read()).value)).toBe(numbers(1, 3));
+    await body.cancel();
   });
 
   test("an exit is reported once the slow disk has the program's last lines", async () => {

@@ -37,6 +37,7 @@ function stub(over: Partial<RpcBackend> = {}): RpcBackend {
     readConfigFile: () => { throw new Error("no"); },
     clearLogs: () => {},
     mainLogPath: () => null,
+    readLogBytes: async () => null,
     clearMainLog: () => {},
     addPrograms: () => {},
     removePrograms: () => {},
