@@ -12,6 +12,7 @@ import { formatIssues, loadConfig } from "../config/load.ts";
 import type { Config, ConfigIssue } from "../config/types.ts";
 import { isTendError } from "../core/errors.ts";
 import { App } from "./app.ts";
+import { AfterBurst } from "./after-burst.ts";
 import { admitAtLimit, raiseFdLimit, reserveFor } from "./fd-reserve.ts";
 import { DaemonLog, logsToStderr } from "./daemon-log.ts";
 import { installReaper, reapOrphans } from "./reaper.ts";
@@ -86,7 +87,14 @@ export async function supervise(config: Config, log: DaemonLog, opts: SuperviseO
   let http: HttpListener | null = null;
   let resolveExit: (code: number) => void = () => {};
   const exited = new Promise<number>((r) => (resolveExit = r));
+  // Boot, reloads, requests and state changes leave garbage and mapped pages of the
+  // executable behind: once they are over, collect and give the pages back.
+  const afterBurst = new AfterBurst(({ heapBytes, pagedOutKb }) =>
+    log.debug(`quiet: heap ${(heapBytes / 1048576).toFixed(1)} MB after a full collection${pagedOutKb === null ? "" : `, ${(pagedOutKb / 1024).toFixed(1)} MB of the executable unmapped`}`),
+  );
+  const onRequest = () => afterBurst.touch();
   const app = new App(config, log, async (code) => {
+    afterBurst.stop();
     // Let in-flight answers (the shutdown request's own 202) go out; then cut streams.
     if (server || http) await Promise.race([Promise.all([server?.stop(false), http?.stop(false)]), Bun.sleep(500)]);
     void server?.stop(true);
@@ -112,13 +120,13 @@ export async function supervise(config: Config, log: DaemonLog, opts: SuperviseO
       // No idle or body deadline on the socket: streams (log follow) may be quiet for hours.
       serveNode(
         { unix: config.daemon.socket },
-        { fetch: (req) => handle(app, req), maxBodyBytes: MAX_BODY_BYTES, bodyTimeoutSecs: 0, idleTimeoutSecs: 0, admit: admitAtLimit },
+        { fetch: (req) => handle(app, req), maxBodyBytes: MAX_BODY_BYTES, bodyTimeoutSecs: 0, idleTimeoutSecs: 0, admit: admitAtLimit, onRequest },
       ),
     );
   }
   try {
     // [http]: the same API on TCP, behind Basic auth (src/http/).
-    http = await openHttp(app, config, log);
+    http = await openHttp(app, config, log, { onRequest });
   } catch (e) {
     void server?.stop(true);
     if (server) removeFile(config.daemon.socket);
@@ -167,6 +175,8 @@ export async function supervise(config: Config, log: DaemonLog, opts: SuperviseO
     }
   }
   if (app.sup.shuttingDown) return exited;
+  app.bus.subscribe(() => afterBurst.touch());
+  afterBurst.touch();
   opts.started(app);
   void readyWhenStarted(app);
   // Orphans may predate our handler (PID 1 in a container started by a shell script).

@@ -54,6 +54,8 @@ export interface NodeServeOptions {
    * Unset: each request starts as it arrives (the unix socket).
    */
   readonly turns?: { readonly perTurn: number; readonly maxWaiting: number };
+  /** Told of every request as it arrives (the daemon's after-burst collection, after-burst.ts). */
+  readonly onRequest?: () => void;
 }
 
 export type Admission = { readonly refuse: string } | "close";
@@ -80,6 +82,7 @@ export function serveNode(on: ListenOn, opts: NodeServeOptions): Promise<NodeLis
   const serve = (req: IncomingMessage, res: ServerResponse) => void respond(req, res, opts).catch(() => res.destroy());
   const turns = opts.turns ? new TurnQueue(opts.turns.perTurn, opts.turns.maxWaiting) : null;
   const server = createServer((req, res) => {
+    opts.onRequest?.();
     const admission = opts.admit?.(req.method ?? "GET", (req.url ?? "/").split("?")[0]!) ?? null;
     if (admission === "close") res.setHeader("connection", "close");
     else if (admission !== null) return turnAway(res, admission.refuse);

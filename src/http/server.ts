@@ -31,6 +31,8 @@ export interface HttpOptions {
   readonly requestsPerTurn: number;
   /** Requests that may wait to start; more are answered 503 at once. */
   readonly maxWaitingRequests: number;
+  /** Told of every request as it arrives. */
+  readonly onRequest?: () => void;
 }
 
 export const DEFAULT_HTTP_OPTIONS: HttpOptions = {
@@ -143,6 +145,7 @@ export async function startHttp(
         idleTimeoutSecs: o.idleTimeoutSecs,
         admit: admitAtLimit,
         turns: { perTurn: o.requestsPerTurn, maxWaiting: o.maxWaitingRequests },
+        onRequest: o.onRequest,
       },
     );
   } catch (e) {

@@ -1,6 +1,7 @@
 // The one place tend calls libc directly through bun:ffi: real pipes (Bun's "pipe" is a
 // socketpair, which breaks children that open /dev/stdout), reaping orphans as PID 1 or
-// subreaper, becoming a subreaper, and the open-files limit. Loaded lazily so the client never pays for dlopen.
+// subreaper, becoming a subreaper, the open-files limit, and unmapping pages of the
+// executable (page-out.ts). Loaded lazily so the client never pays for dlopen.
 
 import { dlopen, FFIType, ptr, type FFIFunction } from "bun:ffi";
 
@@ -11,6 +12,7 @@ const SYMBOLS = {
   prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 },
   getrlimit: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   setrlimit: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+  madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
 } as const;
 
 // glibc names its C library libc.so.6; musl (Alpine) ships it as the dynamic loader itself.
@@ -121,4 +123,15 @@ export function setFdLimit(soft: number, hard: number): boolean {
   fdLimitBuf[0] = rlim(soft);
   fdLimitBuf[1] = rlim(hard);
   return libc().setrlimit(RLIMIT_NOFILE, ptr(fdLimitBuf)) === 0;
+}
+
+const MADV_DONTNEED = 4;
+
+/**
+ * Unmap [start, start + length) from this process. Only for private file mappings that were
+ * never written (the kernel maps the page cache's copy back in on the next touch): on a page
+ * that was written, the write would be lost.
+ */
+export function dropCleanPages(start: number, length: number): boolean {
+  return libc().madvise(start, length, MADV_DONTNEED) === 0;
 }
