@@ -4,6 +4,7 @@
 import { $ } from "bun";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { bytecodeOrderArgs } from "./bytecode-order.ts";
 
 const root = join(import.meta.dir, "..");
 const pkg = (await Bun.file(join(root, "package.json")).json()) as { version: string };
@@ -22,6 +23,8 @@ const args = [
   `--define=TEND_VERSION=${JSON.stringify(pkg.version)}`,
   `--define=TEND_COMMIT=${JSON.stringify(commit)}`,
   ...(target ? [`--target=${target}`] : []),
+  // The daemon's and the client's functions first (build/bytecode-order.ts).
+  ...bytecodeOrderArgs(),
   join(root, "src", "main.ts"),
   // The log-writer thread's code (src/logs/writer-threads.ts starts it) is its own entry point.
   join(root, "src", "logs", "writer-worker.ts"),

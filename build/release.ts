@@ -22,6 +22,7 @@ import { $ } from "bun";
 import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { loadSecretKey, signMinisign } from "./minisign.ts";
+import { bytecodeOrderArgs } from "./bytecode-order.ts";
 
 export interface Target {
   /** Artifact suffix and what `tend version` prints: tend-<name>. */
@@ -54,6 +55,8 @@ function buildArgs(t: Target, version: string, commit: string, outfile: string):
     `--define=TEND_COMMIT=${JSON.stringify(commit)}`,
     `--define=TEND_TARGET=${JSON.stringify(t.name)}`,
     `--target=${t.bun}`,
+    // The daemon's and the client's functions first (build/bytecode-order.ts).
+    ...bytecodeOrderArgs(),
     join(ROOT, "src", "main.ts"),
     // The log-writer thread's code (src/logs/writer-threads.ts starts it) is its own entry point.
     join(ROOT, "src", "logs", "writer-worker.ts"),
