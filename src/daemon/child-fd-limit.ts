@@ -20,7 +20,11 @@ import { getFdLimit, setFdLimit, type FdLimit } from "../sys/libc.ts";
 /** systemd's default soft limit for services, and select()'s FD_SETSIZE. */
 export const CHILD_SOFT_DEFAULT = 1024;
 
-/** Free numbers kept below the lowered limit: the spawn's pidfd, and a writer thread's open. */
+/**
+ * Free numbers kept below the lowered limit, counted before the start opens its own: its pipes
+ * (up to 4 ends) and pidfd come out of these, and the rest (27 or more) are for what a log
+ * writer thread opens during the spawn (it reopens one file at a time).
+ */
 export const SPARE_BELOW = 32;
 
 /** The daemon's limits now. */
