@@ -94,6 +94,10 @@ export function fmtValue(v: number, unit: string): string {
       return `${v.toFixed(2)}/s`;
     case "/min":
       return `${v.toFixed(0)}/min`;
+    case "s":
+      return `${v.toFixed(2)} s`;
+    case "":
+      return v.toFixed(2);
     default:
       return `${v} ${unit}`;
   }
@@ -408,6 +412,8 @@ export interface DaemonOptions {
   programs: number;
   /** name prefix; programs are PREFIX001…  */
   prefix?: string;
+  /** stderr into stdout (one pipe and one log file per program instead of two): bench/scale.ts. */
+  redirectStderr?: boolean;
 }
 
 const pad = (i: number) => String(i).padStart(3, "0");
@@ -417,6 +423,7 @@ export abstract class Daemon {
   readonly fixture: string;
   readonly names: string[];
   readonly conf: string;
+  readonly redirectStderr: boolean;
   proc: ReturnType<typeof Bun.spawn> | null = null;
   /** realtime (ms) just before spawn() */
   launchedAt = 0;
@@ -432,6 +439,7 @@ export abstract class Daemon {
     mkdirSync(join(dir, "log"), { recursive: true });
     this.fixture = writeFixture(dir);
     this.names = Array.from({ length: opts.programs }, (_, i) => `${opts.prefix ?? "p"}${pad(i + 1)}`);
+    this.redirectStderr = opts.redirectStderr ?? false;
     this.conf = this.writeConfig();
   }
 
@@ -534,7 +542,7 @@ export class TendDaemon extends Daemon {
     const sock = join(this.dir, "tend.sock");
     const lines = [`[daemon]`, `socket = ${JSON.stringify(sock)}`, `log_dir = ${JSON.stringify(join(this.dir, "log"))}`, ``];
     for (const n of this.names) {
-      lines.push(`[program.${n}]`, `command = ${JSON.stringify([this.fixture, this.stampFile(n)])}`, `startsecs = 0`, `autorestart = true`, ``);
+      lines.push(`[program.${n}]`, `command = ${JSON.stringify([this.fixture, this.stampFile(n)])}`, `startsecs = 0`, `autorestart = true`, ...(this.redirectStderr ? [`redirect_stderr = true`] : []), ``);
     }
     const conf = join(this.dir, "tend.toml");
     writeFileSync(conf, lines.join("\n"));
@@ -589,7 +597,7 @@ export class SupervisorDaemon extends Daemon {
       ``,
     ];
     for (const n of this.names) {
-      lines.push(`[program:${n}]`, `command=${this.fixture} ${this.stampFile(n)}`, `startsecs=0`, `autorestart=true`, ``);
+      lines.push(`[program:${n}]`, `command=${this.fixture} ${this.stampFile(n)}`, `startsecs=0`, `autorestart=true`, ...(this.redirectStderr ? [`redirect_stderr=true`] : []), ``);
     }
     const conf = join(d, "supervisord.conf");
     writeFileSync(conf, lines.join("\n"));
