@@ -53,9 +53,13 @@ export class Bus {
     return n;
   }
 
-  publish(change: StateChange): void {
+  /**
+   * `toAll` false: only the listeners for the name hear it (waiters, who check their own
+   * record): the change is of a record that no longer holds the name (supervisor.ts, commit).
+   */
+  publish(change: StateChange, toAll = true): void {
     const upTo = this.seq;
-    deliver(this.listeners, change, upTo);
+    if (toAll) deliver(this.listeners, change, upTo);
     const named = this.byName.get(change.name);
     if (named) deliver(named, change, upTo);
   }

@@ -173,14 +173,22 @@ export class Supervisor {
     rec.snapshot = next;
     if (prev.state === next.state) return;
     this.logChange(rec, prev, next);
-    this.deps.bus.publish({
-      name: rec.name,
-      group: rec.config.group,
-      from: prev.state,
-      to: next.state,
-      snapshot: next,
-      at: this.deps.clock.now(),
-    });
+    // A record that a reload replaced (or that left the table) is no longer what its name
+    // shows: its late changes (an old process that exits after its replacement started) reach
+    // only the waiters that hold that very record, never the event stream, metrics or the
+    // critical-program watch, which would take them for the new record's.
+    const holdsName = this.records.get(rec.name) === rec;
+    this.deps.bus.publish(
+      {
+        name: rec.name,
+        group: rec.config.group,
+        from: prev.state,
+        to: next.state,
+        snapshot: next,
+        at: this.deps.clock.now(),
+      },
+      holdsName,
+    );
   }
 
   private logChange(rec: ProcessRecord, prev: ProcessSnapshot, next: ProcessSnapshot): void {

@@ -2,7 +2,7 @@
 // unchanged keep their pid. A broken config on reload changes nothing.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { Daemon, fixture, startDaemon } from "../helpers/daemon-harness.ts";
+import { Daemon, fixture, isGone, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
 
 let d: Daemon | null = null;
 afterEach(async () => {
@@ -101,5 +101,54 @@ describe("reload", () => {
     } finally {
       await reader.cancel();
     }
+  });
+
+  test("a changed program whose old process exits slowly: the event stream shows one history under its name, ending in the new process", async () => {
+    const slow = (v: string) =>
+      `[program.slow]\ncommand = "${fixture("ignores-sigterm.sh")}"\nstartsecs = 0\nstopwaitsecs = 1\nenvironment = { V = "${v}" }\n`;
+    d = await startDaemon(slow("1"));
+    const before = await d.waitState("slow", "RUNNING");
+    const res = await d.api("GET", "/api/events");
+    const reader = res.body!.getReader();
+    let text = "";
+    const reading = (async () => {
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          text += new TextDecoder().decode(value);
+        }
+      } catch {
+        /* cancelled */
+      }
+    })();
+    d.writeConfig(slow("2"));
+    expect((await d.cli("reload")).code).toBe(0);
+    const after = await d.waitState("slow", "RUNNING");
+    expect(after.pid).not.toBe(before.pid);
+    expect(isGone(before.pid!)).toBe(true);
+    // The snapshot a reload sends comes after every change it made.
+    await waitFor(() => (text.split("event: snapshot").length >= 3 ? true : null), { what: "the reload's snapshot" });
+    await reader.cancel();
+    await reading;
+    // Each change of "slow" starts where the last one (or the last snapshot) left it, and the
+    // last says what runs now: no late change of the old record in between.
+    let state: string | null = null;
+    const seen: string[] = [];
+    for (const block of text.split("\n\n")) {
+      const m = /^event: (\w+)\ndata: (.*)$/s.exec(block.trim());
+      if (!m) continue;
+      const data = JSON.parse(m[2]!);
+      if (m[1] === "snapshot") {
+        state = data.services.find((s: { name: string }) => s.name === "slow")?.state ?? null;
+        continue;
+      }
+      if (m[1] !== "state" || data.name !== "slow") continue;
+      seen.push(`${data.from}->${data.to}`);
+      expect({ seen, from: data.from }).toEqual({ seen, from: state });
+      state = data.to;
+    }
+    expect(seen).toEqual(["RUNNING->STOPPING", "STOPPING->STOPPED", "STOPPED->STARTING", "STARTING->RUNNING"]);
+    expect(state).toBe("RUNNING");
   });
 });
