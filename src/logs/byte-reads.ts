@@ -20,7 +20,14 @@ export type ByteRead =
    * supervisord's tailFile: at most `length` bytes from `offset`; if the file grew past
    * offset + length, its last `length` bytes instead (overflow).
    */
-  | { readonly kind: "tail"; readonly offset: number; readonly length: number };
+  | { readonly kind: "tail"; readonly offset: number; readonly length: number }
+  /**
+   * One step of following the file by size (supervisord's tail_f_producer, /mainlogtail):
+   * what was added since `pos` of the file `ino`, at most `max` bytes. The first step (ino
+   * null) starts `head` bytes before the end; another file under the path (rotated) is read
+   * from its start; a file shorter than `pos` was truncated (`truncated`, read from 0 next).
+   */
+  | { readonly kind: "since"; readonly ino: number | null; readonly pos: number; readonly head: number; readonly max: number };
 
 export type ByteReadResult =
   /** No such path (or it cannot be looked at). */
@@ -31,9 +38,13 @@ export type ByteReadResult =
   | {
       readonly kind: "ok";
       readonly bytes: Uint8Array;
+      /** Where in the file `bytes` start. */
+      readonly start: number;
       /** The file's size when read: tailFile's next offset. */
       readonly size: number;
       readonly overflow: boolean;
+      readonly truncated: boolean;
+      readonly ino: number;
       readonly mtimeMs: number;
     };
 
@@ -53,16 +64,30 @@ export function readLogBytes(path: string, op: ByteRead): ByteReadResult {
   try {
     const st = fstatSync(fd);
     const size = st.size;
-    const read = (pos: number, len: number) => readRange(fd, pos, Math.min(len, MAX_READ));
-    const ok = (bytes: Uint8Array, overflow = false): ByteReadResult => ({ kind: "ok", bytes, size, overflow, mtimeMs: st.mtimeMs });
+    const ok = (start: number, len: number, overflow = false, truncated = false): ByteReadResult => ({
+      kind: "ok",
+      bytes: readRange(fd, start, Math.min(len, MAX_READ)),
+      start,
+      size,
+      overflow,
+      truncated,
+      ino: st.ino,
+      mtimeMs: st.mtimeMs,
+    });
     if (op.kind === "read") {
       const { offset, length } = op;
       if (offset < 0) {
         const pos = Math.max(0, size + offset);
-        return ok(read(pos, Math.min(-offset, size - pos)));
+        return ok(pos, Math.min(-offset, size - pos));
       }
-      if (length === 0) return ok(read(offset, size - offset));
-      return ok(read(offset, Math.min(length, Math.max(0, size - offset))));
+      if (length === 0) return ok(offset, size - offset);
+      return ok(offset, Math.min(length, Math.max(0, size - offset)));
+    }
+    if (op.kind === "since") {
+      if (op.ino === null) return ok(Math.max(0, size - op.head), Math.min(op.head, size, op.max));
+      if (st.ino !== op.ino) return ok(0, Math.min(size, op.max));
+      if (size < op.pos) return ok(0, 0, false, true);
+      return ok(op.pos, Math.min(size - op.pos, op.max));
     }
     let { offset, length } = op;
     let overflow = false;
@@ -76,7 +101,7 @@ export function readLogBytes(path: string, op: ByteRead): ByteReadResult {
     }
     if (offset < 0) offset = 0;
     if (length < 0) length = 0;
-    return ok(length === 0 ? new Uint8Array(0) : read(offset, length), overflow);
+    return ok(offset, length, overflow);
   } catch (e) {
     return { kind: "failed", message: (e as Error).message };
   } finally {

@@ -7,10 +7,11 @@
 // byte falls between them. The tail is read where the file is written (the backend's
 // readLogBytes: on its writer thread when it has one), so a disk that stopped answering
 // holds up this reader only. The daemon's own log has no fan-out: it is followed by size, every
-// MAIN_POLL_MS, with supervisord's rules (reopen on rotation, "==> File truncated <==").
+// MAIN_POLL_MS, with supervisord's rules (reopen on rotation, "==> File truncated <=="), each
+// step read in the same way.
 
-import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import type { ApiBackend } from "../api/routes.ts";
+import type { ByteRead, ByteReadResult } from "../logs/byte-reads.ts";
 import { checkBasicAuth, type Credentials } from "./auth.ts";
 import { asRpcBackend } from "./backend.ts";
 import { resolveName } from "./supervisor-namespace.ts";
@@ -21,28 +22,14 @@ export const MAIN_POLL_MS = 200;
 const plain = (status: number, message: string) =>
   new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 
-function headers(path: string | null, mtimeMs: number | null = null): Record<string, string> {
+function headers(mtimeMs: number | null): Record<string, string> {
   const h: Record<string, string> = {
     "content-type": "text/plain;charset=utf-8",
     "x-accel-buffering": "no",
     "cache-control": "no-cache",
   };
-  try {
-    if (mtimeMs !== null) h["last-modified"] = new Date(mtimeMs).toUTCString();
-    else if (path) h["last-modified"] = statSync(path).mtime.toUTCString();
-  } catch {
-    /* no file: no date */
-  }
+  if (mtimeMs !== null) h["last-modified"] = new Date(mtimeMs).toUTCString();
   return h;
-}
-
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** `head` bytes, then everything `live` carries. */
@@ -113,84 +100,90 @@ export async function handleLogtail(api: ApiBackend, req: Request, rest: string,
     return plain(404, `no ${channel} log file for ${name}`);
   }
   const head = r.kind === "ok" ? r.bytes : new Uint8Array(0);
-  return new Response(prepend(head, live), { headers: headers(null, r.kind === "ok" ? r.mtimeMs : null) });
+  return new Response(prepend(head, live), { headers: headers(r.kind === "ok" ? r.mtimeMs : null) });
 }
 
-/** supervisord's tail_f_producer over a file: by size, reopening after rotation. */
-export function followFile(path: string, head: number, pollMs = MAIN_POLL_MS): ReadableStream<Uint8Array> {
+/** How much one step of following tend.log reads at most. */
+const FOLLOW_STEP = 1 << 20;
+
+type ReadStep = (op: ByteRead) => Promise<ByteReadResult | null>;
+
+/**
+ * supervisord's tail_f_producer over a file: by size, every `pollMs`, reading another file
+ * under the path (rotation) from its start and saying "==> File truncated <==" when it shrank.
+ * Each step is `read` (the backend's readLogBytes: on the file's writer thread when it has
+ * one), one at a time: a disk that stopped answering holds up this follower, not the daemon.
+ * `first` is the first step's answer (the last `head` bytes).
+ */
+export function followFile(read: ReadStep, first: Extract<ByteReadResult, { kind: "ok" }>, pollMs = MAIN_POLL_MS): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  let fd: number | null = null;
-  let ino = 0;
-  let pos = 0;
-  let timer: ReturnType<typeof setInterval> | null = null;
-  const open = () => {
-    fd = openSync(path, "r");
-    ino = fstatSync(fd).ino;
-    pos = 0;
-  };
-  const close = () => {
-    if (fd !== null) closeSync(fd);
-    fd = null;
-  };
+  let ino = first.ino;
+  let pos = first.start + first.bytes.length;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let stopped = false;
   const stop = () => {
-    if (timer) clearInterval(timer);
+    stopped = true;
+    if (timer) clearTimeout(timer);
     timer = null;
-    close();
   };
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      open();
-      const size = fstatSync(fd!).size;
-      if (size >= head) pos = size - head;
-      const tick = () => {
+      const end = () => {
+        stop();
         try {
-          try {
-            if (statSync(path).ino !== ino) {
-              close();
-              open();
-            }
-          } catch {
-            /* unlinked: keep reading the open file */
-          }
-          // A reader that does not keep up is not buffered for: it gets the bytes later.
-          if ((controller.desiredSize ?? 1) <= 0) return;
-          const size = fstatSync(fd!).size;
-          if (size < pos) {
-            pos = 0;
-            controller.enqueue(encoder.encode("==> File truncated <==\n"));
-            return;
-          }
-          while (pos < size) {
-            const buf = new Uint8Array(Math.min(size - pos, 1 << 20));
-            const n = readSync(fd!, buf, 0, buf.length, pos);
-            if (n === 0) break;
-            pos += n;
-            controller.enqueue(buf.subarray(0, n));
-          }
+          controller.close();
         } catch {
-          stop();
-          try {
-            controller.close();
-          } catch {
-            /* already closed */
-          }
+          /* already closed */
         }
       };
-      tick();
-      timer = setInterval(tick, pollMs);
+      const tick = async () => {
+        timer = null;
+        // A reader that does not keep up is not buffered for: it gets the bytes later.
+        if ((controller.desiredSize ?? 1) > 0) {
+          let r: ByteReadResult | null;
+          try {
+            r = await read({ kind: "since", ino, pos, head: 0, max: FOLLOW_STEP });
+          } catch {
+            return end(); // the disk has not answered for long
+          }
+          if (stopped) return;
+          if (r === null || r.kind === "not-file" || r.kind === "failed") return end();
+          if (r.kind === "ok" && r.truncated) {
+            pos = 0;
+            controller.enqueue(encoder.encode("==> File truncated <==\n"));
+          } else if (r.kind === "ok") {
+            ino = r.ino;
+            pos = r.start + r.bytes.length;
+            if (r.bytes.length) controller.enqueue(r.bytes);
+            // More than one step behind: the next step at once.
+            if (pos < r.size) return void (timer = setTimeout(tick, 0));
+          }
+          // "missing": gone for now (deleted; tend.log is recreated at its next line).
+        }
+        if (!stopped) timer = setTimeout(tick, pollMs);
+      };
+      if (first.bytes.length) controller.enqueue(first.bytes);
+      timer = setTimeout(tick, pollMs);
     },
     cancel: stop,
   }, { highWaterMark: 1 << 20, size: (chunk) => chunk?.byteLength ?? 0 });
 }
 
 /** GET /mainlogtail: the daemon's tend.log. */
-export function handleMainLogtail(api: ApiBackend, req: Request, creds?: Credentials | null): Response {
+export async function handleMainLogtail(api: ApiBackend, req: Request, creds?: Credentials | null): Promise<Response> {
   const denied = checkBasicAuth(req, creds);
   if (denied) return denied;
   if (req.method !== "GET") return plain(400, "mainlogtail takes GET");
   const b = asRpcBackend(api);
   if (!b) return plain(501, "this daemon does not serve logtail");
-  const path = b.mainLogPath();
-  if (path === null || !exists(path)) return plain(404, "the daemon keeps no log file");
-  return new Response(followFile(path, HEAD_BYTES), { headers: headers(path) });
+  if (b.mainLogPath() === null) return plain(404, "the daemon keeps no log file");
+  const read: ReadStep = (op) => b.readLogBytes(null, "stdout", op);
+  let first: ByteReadResult | null;
+  try {
+    first = await read({ kind: "since", ino: null, pos: 0, head: HEAD_BYTES, max: HEAD_BYTES });
+  } catch (e) {
+    return plain(503, (e as Error).message);
+  }
+  if (first?.kind !== "ok") return plain(404, "the daemon keeps no log file");
+  return new Response(followFile(read, first), { headers: headers(first.mtimeMs) });
 }

@@ -286,7 +286,7 @@ describe.skipIf(!fuseReady)("a slow disk (FUSE; needs root and python3-fusepy)",
     await waitFor(() => read(join(back, "remote.out.log")) === numbers(1, 4), { what: "remote's lines on the disk" });
   });
 
-  test("XML-RPC log reads and /logtail wait on the disk's writer thread, not the daemon: status answers while they are stuck", async () => {
+  test("XML-RPC log reads, /logtail and /mainlogtail wait on the disk's writer thread, not the daemon: status answers while they are stuck", async () => {
     const dir = makeTempDir();
     // Looks like sshfs: the program's log and tend.log are written (and so read) on a thread from the start.
     const { mnt, back, hold } = await mountSlowDisk(dir, 0, "sshfs");
@@ -311,6 +311,7 @@ describe.skipIf(!fuseReady)("a slow disk (FUSE; needs root and python3-fusepy)",
       ask("tailProcessStdoutLog", rpc(d, "supervisor.tailProcessStdoutLog", ["remote", 0, 100])),
       ask("readLog", rpc(d, "supervisor.readLog", [-100, 0])),
       ask("/logtail", fetch("http://localhost/logtail/remote", { unix: d.socket })),
+      ask("/mainlogtail", fetch("http://localhost/mainlogtail", { unix: d.socket })),
     ] as const;
     // The daemon answers meanwhile, over XML-RPC and its own API.
     const status = Promise.all([rpc(d, "supervisor.getAllProcessInfo"), d.services()]);
@@ -322,7 +323,7 @@ describe.skipIf(!fuseReady)("a slow disk (FUSE; needs root and python3-fusepy)",
 
     // The server is back: each read answers with what the file holds.
     rmSync(hold);
-    const [readOut, tailOut, main, logtail] = await Promise.all(reads);
+    const [readOut, tailOut, main, logtail, mainlogtail] = await Promise.all(reads);
     expect(readOut).toBe(numbers(1, 3));
     expect(tailOut).toEqual([numbers(1, 3), numbers(1, 3).length, false]);
     expect(String(main)).toContain("remote");
@@ -330,6 +331,17 @@ describe.skipIf(!fuseReady)("a slow disk (FUSE; needs root and python3-fusepy)",
     const body = logtail.body!.getReader();
     expect(new TextDecoder().decode((await body.read()).value)).toBe(numbers(1, 3));
     await body.cancel();
+    // maintail -f: the end of tend.log, then what the daemon logs next, each step read on the thread.
+    expect(mainlogtail.status).toBe(200);
+    const mainBody = mainlogtail.body!.getReader();
+    let mainText = "";
+    expect((await d.cli("stop", "remote")).code).toBe(0);
+    while (!mainText.includes("stopped: remote")) {
+      const { done, value } = await mainBody.read();
+      if (done) throw new Error(`mainlogtail ended: ${mainText}`);
+      mainText += new TextDecoder().decode(value);
+    }
+    await mainBody.cancel();
   });
 
   test("an exit is reported once the slow disk has the program's last lines", async () => {
