@@ -10,12 +10,16 @@
 // does the umask). Descriptors it already holds stay valid at any number; only new ones must
 // fit below the lowered limit, and the kernel hands out the lowest free number: the spawn takes
 // one (its pidfd), and a log writer thread may open a file in the same moment. So the window
-// is used only while the daemon holds fewer than `soft - SPARE` descriptors, which leaves at
-// least SPARE numbers free below the limit. A daemon holding more (a thousand programs and
-// clients) launches the program through `tend __exec-as` instead (user-launch.ts), which sets
-// the limit in the child itself and execs the program in place: one exec more, same pid.
+// is used while the daemon holds fewer than `soft - SPARE` descriptors (at least SPARE numbers
+// are then free below the limit), or once numbers held for spawns below 1024 are freed for
+// it (low-fds.ts: a daemon with a large limit keeps 0–1023 to itself, so its hundreds of
+// programs' pipes and log files land above). Otherwise (no numbers left to free: a thousand
+// programs running, or clients that came first) the program is launched through
+// `tend __exec-as` (user-launch.ts), which sets the limit in the child itself and execs the
+// program in place: one exec more, same pid.
 
 import { getFdLimit, setFdLimit, type FdLimit } from "../sys/libc.ts";
+import { canFreeLowFds, freeLowFds, topUpLowFds } from "./low-fds.ts";
 
 /** systemd's default soft limit for services, and select()'s FD_SETSIZE. */
 export const CHILD_SOFT_DEFAULT = 1024;
@@ -42,21 +46,35 @@ export function childFdLimit(rlimitNofile: number | null, daemon: FdLimit): FdLi
   return { soft: rlimitNofile ?? Math.min(CHILD_SOFT_DEFAULT, daemon.hard), hard: daemon.hard };
 }
 
-/** Whether the daemon's own limit can be lowered to `child` for a spawn (see above). */
-export function canLowerFor(child: FdLimit, inUse: number): boolean {
-  return inUse + SPARE_BELOW <= child.soft;
+/**
+ * How the child gets its limit: "inherit" (it is the daemon's), "around" (withFdLimit, with
+ * numbers free below the limit), "free" (withFdLimit, once held numbers are freed), or
+ * "helper" (`tend __exec-as`).
+ */
+export type FdLimitPlan = "inherit" | "around" | "free" | "helper";
+
+export function planFdLimit(child: FdLimit, daemon: FdLimit, inUse: number): FdLimitPlan {
+  if (child.soft === daemon.soft) return "inherit";
+  if (inUse + SPARE_BELOW <= child.soft) return "around";
+  return canFreeLowFds(child.soft) ? "free" : "helper";
 }
 
 /**
  * Run `spawn` (a synchronous Bun.spawn) with the daemon's soft limit set to the child's, and
- * put it back after, whatever happens. Nothing else on this thread runs in between.
+ * put it back after, whatever happens. Nothing else on this thread runs in between. With
+ * `free`, held numbers below the limit are freed first; after, whatever is free below 1024
+ * (those, and any others freed since) is held again.
  */
-export function withFdLimit<T>(child: FdLimit, daemon: FdLimit, spawn: () => T): T {
-  if (child.soft === daemon.soft) return spawn();
-  if (!setFdLimit(child.soft, daemon.hard)) throw new Error(`setrlimit(RLIMIT_NOFILE, ${child.soft}) failed`);
+export function withFdLimit<T>(child: FdLimit, daemon: FdLimit, free: boolean, spawn: () => T): T {
+  if (free) freeLowFds(child.soft);
+  if (!setFdLimit(child.soft, daemon.hard)) {
+    topUpLowFds();
+    throw new Error(`setrlimit(RLIMIT_NOFILE, ${child.soft}) failed`);
+  }
   try {
     return spawn();
   } finally {
     setFdLimit(daemon.soft, daemon.hard);
+    topUpLowFds();
   }
 }

@@ -14,6 +14,7 @@ import { isTendError } from "../core/errors.ts";
 import { App } from "./app.ts";
 import { AfterBurst } from "./after-burst.ts";
 import { admitAtLimit, raiseFdLimit, reserveFor } from "./fd-reserve.ts";
+import { holdLowFds } from "./low-fds.ts";
 import { DaemonLog, logsToStderr } from "./daemon-log.ts";
 import { installReaper, reapOrphans } from "./reaper.ts";
 import { takeOverRunningFile } from "./leftovers.ts";
@@ -83,6 +84,9 @@ export async function supervise(config: Config, log: DaemonLog, opts: SuperviseO
   if (fds.after.hard !== fds.before.hard) log.info(`open files: hard limit raised from ${fds.before.hard} to ${fds.after.hard} (minfds)`);
   if (fds.after.soft !== fds.before.soft) log.info(`open files: soft limit raised from ${fds.before.soft} to ${fds.after.soft}`);
   log.debug(`open files: limit ${fds.after.soft}, ${reserveFor(fds.after.soft)} kept free of program starts`);
+  // Before anything else is opened: the daemon's own descriptors land above 1024 (low-fds.ts).
+  const held = holdLowFds(fds.after.soft);
+  if (held > 0) log.debug(`open files: ${held} numbers below 1024 held for setting programs' limits at spawn`);
   let server: NodeListener | null = null;
   let http: HttpListener | null = null;
   let resolveExit: (code: number) => void = () => {};

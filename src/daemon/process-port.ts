@@ -8,9 +8,9 @@ import type { ProgramConfig } from "../config/types.ts";
 import { osPipe } from "../sys/libc.ts";
 import { lookupUser, type UserEntry } from "../sys/users.ts";
 import { parseSignal, signalNumber } from "../core/signals.ts";
-import { launchFor } from "./user-launch.ts";
+import { launchFor, type Launch } from "./user-launch.ts";
 import { fdShortage, fdUse, startRefusal } from "./fd-reserve.ts";
-import { canLowerFor, childFdLimit, daemonFdLimit, withFdLimit } from "./child-fd-limit.ts";
+import { childFdLimit, daemonFdLimit, planFdLimit, withFdLimit } from "./child-fd-limit.ts";
 
 export interface ExitInfo {
   readonly code: number | null;
@@ -130,8 +130,6 @@ export function spawnProgram(cfg: ProgramConfig, ctx: SpawnContext): ChildHandle
   const daemonLimit = daemonFdLimit();
   const nofile = childFdLimit(cfg.rlimitNofile, daemonLimit);
   if (typeof nofile === "string") throw new SpawnError(nofile, "FAILED");
-  // The child's limit is set around the spawn, or by `tend __exec-as` (child-fd-limit.ts).
-  const lower = nofile.soft === daemonLimit.soft || canLowerFor(nofile, use.inUse);
   let outR: number, outW: number;
   try {
     [outR, outW] = osPipe();
@@ -156,9 +154,10 @@ export function spawnProgram(cfg: ProgramConfig, ctx: SpawnContext): ChildHandle
   const oldUmask = cfg.umask === null ? null : process.umask(cfg.umask);
   let proc: ReturnType<typeof Bun.spawn>;
   try {
-    // `user =` with supplementary groups goes through `tend __exec-as` (user-launch.ts).
-    const launch = launchFor(user, file, argv0, args, nofile, !lower);
-    const spawn = () => Bun.spawn(launch.cmd, {
+    // The child's limit is set around the spawn, or by `tend __exec-as` (child-fd-limit.ts),
+    // which also runs programs whose user has supplementary groups (user-launch.ts).
+    const plan = planFdLimit(nofile, daemonLimit, use.inUse);
+    const spawn = (launch: Launch) => () => Bun.spawn(launch.cmd, {
       argv0: launch.argv0,
       cwd: cfg.directory ?? undefined,
       env,
@@ -169,7 +168,15 @@ export function spawnProgram(cfg: ProgramConfig, ctx: SpawnContext): ChildHandle
       detached: true,
       ...(launch.uid !== undefined ? { uid: launch.uid, gid: launch.gid } : {}),
     });
-    proc = launch.helper ? spawn() : withFdLimit(nofile, daemonLimit, spawn);
+    const launch = launchFor(user, file, argv0, args, nofile, plan === "helper");
+    try {
+      proc = launch.helper || plan === "inherit" ? spawn(launch)() : withFdLimit(nofile, daemonLimit, plan === "free", spawn(launch));
+    } catch (e) {
+      // A writer thread took the numbers below the lowered limit in that instant (the spawn
+      // failed before any child ran): the helper sets the limit instead.
+      if (launch.helper || plan === "inherit" || (e as NodeJS.ErrnoException).code !== "EMFILE") throw e;
+      proc = spawn(launchFor(user, file, argv0, args, nofile, true))();
+    }
   } catch (e) {
     closeSync(outR);
     if (errR !== null) closeSync(errR);

@@ -1,7 +1,7 @@
 // The one place tend calls libc directly through bun:ffi: real pipes (Bun's "pipe" is a
 // socketpair, which breaks children that open /dev/stdout), reaping orphans as PID 1 or
-// subreaper, becoming a subreaper, the open-files limit, and unmapping pages of the
-// executable (page-out.ts). Loaded lazily so the client never pays for dlopen.
+// subreaper, becoming a subreaper, the open-files limit, holding descriptor numbers
+// (low-fds.ts), and unmapping pages of the executable (page-out.ts). Loaded lazily so the client never pays for dlopen.
 
 import { dlopen, FFIType, ptr, type FFIFunction } from "bun:ffi";
 
@@ -13,6 +13,7 @@ const SYMBOLS = {
   getrlimit: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   setrlimit: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
+  fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
 } as const;
 
 // glibc names its C library libc.so.6; musl (Alpine) ships it as the dynamic loader itself.
@@ -50,6 +51,13 @@ export function osPipe(): [number, number] {
   const fds = new Int32Array(2);
   if (libc().pipe2(ptr(fds), O_CLOEXEC) !== 0) throw new Error("pipe2 failed (too many open files?)");
   return [fds[0]!, fds[1]!];
+}
+
+const F_DUPFD_CLOEXEC = 1030;
+
+/** fcntl(F_DUPFD_CLOEXEC): a close-on-exec copy of `fd` at the lowest free number ≥ `min`; -1 on failure. */
+export function dupAtLeast(fd: number, min: number): number {
+  return libc().fcntl(fd, F_DUPFD_CLOEXEC, min);
 }
 
 const WNOHANG = 1;

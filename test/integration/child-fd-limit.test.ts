@@ -6,7 +6,7 @@
 // descriptors still starts programs with 1024.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connect, type Socket } from "node:net";
 import { fdCount } from "../helpers/daemon-probe.ts";
@@ -43,6 +43,24 @@ const connected = (path: string) =>
     });
   });
 
+/** The daemon's descriptors below 1024: copies of /dev/null (held numbers), and the others. */
+function lowFds(pid: number): { held: number; other: number } {
+  let held = 0;
+  let other = 0;
+  for (const name of readdirSync(`/proc/${pid}/fd`)) {
+    if (Number(name) >= 1024) continue;
+    let target = "";
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${name}`);
+    } catch {
+      continue;
+    }
+    if (target === "/dev/null") held++;
+    else other++;
+  }
+  return { held, other };
+}
+
 const program = (name: string, extra = "") => `[program.${name}]\ncommand = "${PRINTS}"\nstartsecs = 0\n${extra}\n`;
 
 /** What prints-fd-limit.sh printed: "SOFT HARD". */
@@ -67,10 +85,12 @@ describe("programs' open-files limit", () => {
     expect(openFilesLimit(d.pid)).toEqual({ soft: 8192, hard: 8192 });
   });
 
-  test("a daemon holding more than 1024 descriptors: 50 programs start RUNNING with 1024, their logs written, the daemon answering", async () => {
+  // Hard 8192: the daemon holds 0–1023 for spawns (low-fds.ts), so the clients land above.
+  // Hard 4096: it does not, the clients fill 0–1023, and starts go through `tend __exec-as`.
+  test.each([8192, 4096])("a daemon (hard limit %d) holding more than 1024 descriptors: 50 programs start RUNNING with 1024, their logs written, the daemon answering", async (hard) => {
     const names = Array.from({ length: 50 }, (_, i) => `p${i}`);
     d = new Daemon(makeTempDir(), names.map((n) => program(n, "autostart = false")).join(""));
-    await d.start({ nofile: LIMITS });
+    await d.start({ nofile: { soft: 1024, hard } });
     // Idle clients fill the daemon's low descriptor numbers (each connection is one). In
     // batches: a unix socket refuses connects beyond the listen backlog (EAGAIN).
     await waitFor(
@@ -87,9 +107,23 @@ describe("programs' open-files limit", () => {
     expect(r.code).toBe(0);
     const services = await d.services();
     expect(services.map((s) => s.state)).toEqual(names.map(() => "RUNNING"));
-    for (const n of names) expect(await printed(n)).toBe("1024 8192");
-    expect(openFilesLimit(d.pid)).toEqual({ soft: 8192, hard: 8192 });
+    for (const n of names) expect(await printed(n)).toBe(`1024 ${hard}`);
+    expect(openFilesLimit(d.pid)).toEqual({ soft: hard, hard });
     expect((await d.cli("status")).code).toBe(0);
+  }, 120_000);
+
+  test("200 programs: the daemon's pipes and log files land above 1024 (0–1023 kept for spawns), and each program starts with 1024", async () => {
+    const names = Array.from({ length: 200 }, (_, i) => `p${i}`);
+    d = new Daemon(makeTempDir(), names.map((n) => program(n)).join(""));
+    await d.start({ nofile: LIMITS });
+    await waitFor(async () => (await d!.services()).every((s) => s.state === "RUNNING"), { what: "200 programs RUNNING", timeout: 90_000 });
+    for (const n of names) expect(await printed(n)).toBe("1024 8192");
+    // Below 1024: the numbers held (/dev/null), the programs' pidfds (taken in the spawn,
+    // under the lowered limit) and what the daemon opened before holding them.
+    const low = lowFds(d.pid);
+    expect(low.held).toBeGreaterThan(500);
+    expect(low.other).toBeLessThanOrEqual(200 + 40);
+    expect(fdCount(d.pid)).toBeGreaterThan(1024);
   }, 120_000);
 
   test("`tend run -- CMD` gives its command the same default", async () => {
