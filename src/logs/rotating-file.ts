@@ -241,7 +241,9 @@ export class RotatingFile {
  */
 function openLineOf(path: string, size: number, max: number): number {
   const limit = Math.min(size, max > 0 ? max : 1);
+  // A few KiB hold the last newline almost always; a longer open line is read on in 64 KiB steps.
   const buf = Buffer.allocUnsafe(Math.min(limit, 64 * 1024));
+  let step = 4096;
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -251,7 +253,8 @@ function openLineOf(path: string, size: number, max: number): number {
   try {
     let scanned = 0;
     while (scanned < limit) {
-      const len = Math.min(buf.length, limit - scanned);
+      const len = Math.min(step, buf.length, limit - scanned);
+      step = buf.length;
       const n = readSync(fd, buf, 0, len, size - scanned - len);
       if (n < len) return 0; // shrank under us (truncated): start afresh
       const nl = buf.lastIndexOf(10, len - 1);

@@ -151,6 +151,18 @@ describe("RotatingFile keeps lines whole, whatever the writes", () => {
     expect(readFileSync(path, "utf8")).toBe("next\n");
   });
 
+  test("a file left with an open line longer than one read back: its length is found all the same", () => {
+    const path = join(setup(), "a.log");
+    writeFileSync(path, `a\n${"b".repeat(10_000)}`);
+    const f = new RotatingFile(path, { maxBytes: 12_000, backups: 5 });
+    // The line ends at 11,999 bytes: within maxbytes, so it is finished here, then the file rotates.
+    f.write(enc(`${"b".repeat(1998)}\n`));
+    f.write(enc("next\n"));
+    f.close();
+    expect(readFileSync(`${path}.1`, "utf8")).toBe(`a\n${"b".repeat(11_998)}\n`);
+    expect(readFileSync(path, "utf8")).toBe("next\n");
+  });
+
   test("handed from one writer to another mid-line: the open line travels with the file", () => {
     const path = join(setup(), "a.log");
     const a = new RotatingFile(path, { maxBytes: 40, backups: 5 });
