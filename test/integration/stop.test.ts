@@ -20,7 +20,7 @@ describe("stop", () => {
     await waitFor(() => d!.log("stubborn.out.log").includes("ignoring TERM"));
     const t0 = Date.now();
     const stopping = d.cli("stop", "stubborn");
-    await d.waitState("stubborn", "STOPPING", 5000);
+    await d.waitState("stubborn", "STOPPING");
     const r = await stopping;
     expect(r.stdout.trim()).toBe("stubborn: stopped");
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
@@ -36,7 +36,7 @@ describe("stop", () => {
     const pids = await waitFor(() => (pidsIn(pidfile).length === 3 ? pidsIn(pidfile) : null), { what: "3 pids" });
     for (const p of pids) expect(isGone(p)).toBe(false);
     await d.cli("stop", "tree");
-    for (const p of pids) await waitFor(() => isGone(p), { timeout: 5000, what: `pid ${p} gone` });
+    for (const p of pids) await waitFor(() => isGone(p), { what: `pid ${p} gone` });
   });
 
   test("stopasgroup = false signals only the leader; group members still go at stop", async () => {
@@ -48,7 +48,7 @@ describe("stop", () => {
     const pids = await waitFor(() => (pidsIn(pidfile).length === 3 ? pidsIn(pidfile) : null));
     await d.cli("stop", "tree");
     // killasgroup (default true) sweeps what the leader left behind once stopwaitsecs ran out.
-    for (const p of pids) await waitFor(() => isGone(p), { timeout: 5000, what: `pid ${p} gone` });
+    for (const p of pids) await waitFor(() => isGone(p), { what: `pid ${p} gone` });
   });
 
   test("stopsignal is what the program receives", async () => {
