@@ -9,6 +9,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { argNumber, fmtMs, log, ROOT, summarize } from "./lib.ts";
+import { openFilesLimit } from "../src/sys/proc.ts";
 
 const samples = argNumber(process.argv, "--samples", 200);
 if (process.getuid?.() !== 0) {
@@ -33,7 +34,9 @@ async function time(cmd: string[], opts: { uid?: number; gid?: number }): Promis
 }
 
 const direct = summarize(await time(["/bin/true"], { uid: NOBODY, gid: NOBODY }));
-const helper = summarize(await time([tend, "__exec-as", String(NOBODY), String(NOBODY), `${NOBODY},4,27`, "/bin/true", "true"], {}));
+// The daemon always passes the program's open-files limit (soft 1024, tend's hard limit).
+const nofile = `1024:${openFilesLimit()?.hard ?? 1024}`;
+const helper = summarize(await time([tend, "__exec-as", nofile, String(NOBODY), String(NOBODY), `${NOBODY},4,27`, "/bin/true", "true"], {}));
 log(`spawn → exit of /bin/true as uid ${NOBODY}, ${samples} samples (${tend})`);
 log(`  Bun uid/gid (no supplementary groups): median ${fmtMs(direct.p50)}, p99 ${fmtMs(direct.p99)}`);
 log(`  tend __exec-as (3 groups):             median ${fmtMs(helper.p50)}, p99 ${fmtMs(helper.p99)}`);
