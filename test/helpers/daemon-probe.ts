@@ -87,6 +87,8 @@ export interface XmlRpcLoadResult {
   readonly statuses: Record<number, number>;
   /** Bytes received in all. */
   readonly bytes: number;
+  /** How long each answered call took, connect to last byte (ms), in the order they ended. */
+  readonly answeredMs: number[];
 }
 
 /** One request on a new connection; resolves with its status (0: no answer), size, and whether it holds `okWhen`. */
@@ -161,18 +163,20 @@ export async function httpLoad(o: HttpLoadOptions): Promise<XmlRpcLoadResult> {
   let failed = 0;
   let bytes = 0;
   const statuses: Record<number, number> = {};
+  const answeredMs: number[] = [];
   const client = async () => {
     while (started < budget && Date.now() < until) {
       started++;
+      const t0 = performance.now();
       const r = await oneCall(to, request, o.okWhen, o.callDeadlineMs ?? 30_000);
       statuses[r.status] = (statuses[r.status] ?? 0) + 1;
       bytes += r.bytes;
-      if (r.status === 200 && r.body) ok++;
+      if (r.status === 200 && r.body) (ok++, answeredMs.push(performance.now() - t0));
       else failed++;
     }
   };
   await Promise.all(Array.from({ length: o.clients }, client));
-  return { calls: started, ok, failed, statuses, bytes };
+  return { calls: started, ok, failed, statuses, bytes, answeredMs };
 }
 
 /**
