@@ -15,7 +15,9 @@ afterEach(async () => {
 test("a startsecs = 0 program that exits at once: tend.log stays small, folds say how many repeats, none is lost", async () => {
   d = await startDaemon(`[program.loop]\ncommand = "/bin/true"\nstartsecs = 0\nautorestart = true\n`);
   const dm = d;
-  await waitFor(async () => (await dm.service("loop")).restarts >= 1000, { timeout: 60_000, what: "1000 restarts" });
+  // 1000 restarts took 51 s at a load average of 29: fewer, with room, and properties that
+  // hold at any restart rate.
+  await waitFor(async () => (await dm.service("loop")).restarts >= 300, { timeout: 120_000, what: "300 restarts" });
   expect((await d.cli("stop", "loop")).code).toBe(0);
   const spawns = (await d.service("loop")).restarts + 1;
   // The stop is a different line: it ends the fold, whose count is written first.
@@ -24,7 +26,11 @@ test("a startsecs = 0 program that exits at once: tend.log stays small, folds sa
   const folds = [...log.matchAll(/ INFO … last 3 lines repeated (\d+) more times?\n/g)].map((m) => Number(m[1]));
   expect(folds.length).toBeGreaterThan(0);
   // Each folded repeat is one spawn (spawned, entered RUNNING, exited): written + folded = all.
-  expect(written + folds.reduce((a, b) => a + b, 0)).toBe(spawns);
-  // Far fewer lines than restarts: a few per fold, not three per restart.
-  expect(written * 10).toBeLessThan(spawns);
-}, 120_000);
+  const folded = folds.reduce((a, b) => a + b, 0);
+  expect(written + folded).toBe(spawns);
+  // A few lines per fold, not three per restart: before each fold the 2 repeats that start it,
+  // after it (written at least every 5 s) an unfinished repeat, at most 1 spawn line.
+  expect(written).toBeLessThanOrEqual(3 * folds.length + 3);
+  // Most restarts are folded, however slow the machine makes the loop.
+  expect(folded).toBeGreaterThan(written);
+}, 180_000);
