@@ -13,6 +13,7 @@ async function main(argv: string[]): Promise<number> {
     const dash = argv.indexOf("--");
     const own = dash === -1 ? argv.slice(1) : argv.slice(1, dash);
     if (own.includes("--help") || own.includes("-h")) return printHelp("run");
+    (await import("./sys/runtime-env.ts")).execWithRuntimeEnv();
     const { parseRunArgs, runCommand } = await import("./daemon/run.ts");
     let options;
     try {
@@ -51,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
         const { detach } = await import("./cli/detach.ts");
         return detach(file, sock);
       }
+      (await import("./sys/runtime-env.ts")).execWithRuntimeEnv();
       // A supervisord.conf runs through the same conversion as `tend import`.
       const { isSupervisordConfig } = await import("./import/load.ts");
       if (isSupervisordConfig(file)) return (await import("./import/cli.ts")).runSupervisordDaemon({ configFile: file, socket: sock });

@@ -81,7 +81,10 @@ const tooLarge = (max: number) => json(413, { error: { code: "BAD_REQUEST", mess
 export function serveNode(on: ListenOn, opts: NodeServeOptions): Promise<NodeListener> {
   const serve = (req: IncomingMessage, res: ServerResponse) => void respond(req, res, opts).catch(() => res.destroy());
   const turns = opts.turns ? new TurnQueue(opts.turns.perTurn, opts.turns.maxWaiting) : null;
-  const server = createServer((req, res) => {
+  // Node's request/headers-timeout sweep runs every 30 s and wakes an idle daemon for it; the
+  // bodies that need a deadline get their own (bodyTimeoutSecs), and Bun cuts a client that
+  // sends no headers (≈ 10 s) and idle keep-alive connections (keepAliveTimeout) by itself.
+  const server = createServer({ connectionsCheckingInterval: 2 ** 31 - 1 }, (req, res) => {
     opts.onRequest?.();
     const admission = opts.admit?.(req.method ?? "GET", (req.url ?? "/").split("?")[0]!) ?? null;
     if (admission === "close") res.setHeader("connection", "close");

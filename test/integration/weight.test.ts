@@ -1,11 +1,12 @@
 // The daemon's weight: once it has been quiet for a while, the pages of its executable it
 // mapped to boot are handed back (src/daemon/after-burst.ts, src/sys/page-out.ts), and the
-// pages it needs again come back on use.
+// pages it needs again come back on use. Its idle wake-ups: it runs with Bun's GC timer off
+// and immediate allocator purging (src/sys/runtime-env.ts), which its programs do not inherit.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { readFileSync, statSync } from "node:fs";
 import { parseSmaps } from "../../src/sys/page-out.ts";
-import { Daemon, fixture, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
+import { Daemon, fixture, makeTempDir, startDaemon, waitFor } from "../helpers/daemon-harness.ts";
 
 let d: Daemon | null = null;
 afterEach(async () => {
@@ -35,5 +36,28 @@ describe("weight", () => {
     // What the daemon has mapped back since (its timers, the log line) is a fraction of it.
     expect(exeResidentKb(d.pid)).toBeLessThan(unmappedKb);
     expect((await d.service("a")).state).toBe("RUNNING");
+  });
+
+  /** The daemon's own environment (as exec'd) and the one its program printed. */
+  async function environments(env: Record<string, string | undefined>): Promise<{ daemon: string[]; program: string[] }> {
+    d = await new Daemon(makeTempDir(), `[program.env]\ncommand = "${fixture("prints-env.sh")}"\nstartsecs = 0\n`).start({ env: env as Record<string, string> });
+    await waitFor(() => d!.log("env.out.log").includes("WHOAMI="), { what: "prints-env output" });
+    // Exec'd in place: the pid that was started is the daemon's.
+    expect(((await (await d.api("GET", "/api/daemon")).json()) as { pid: number }).pid).toBe(d.pid);
+    const daemon = readFileSync(`/proc/${d.pid}/environ`, "utf8").split("\0");
+    return { daemon, program: d.log("env.out.log").split("\n") };
+  }
+  const runtimeVars = (lines: string[]) => lines.filter((l) => /^(BUN_GC_TIMER_DISABLE|MIMALLOC_PURGE_DELAY|TEND_RUNTIME_ENV_ADDED)=/.test(l)).sort();
+
+  test("the daemon runs without Bun's GC timer and with immediate purging; its programs get neither", async () => {
+    const { daemon, program } = await environments({ BUN_GC_TIMER_DISABLE: undefined, MIMALLOC_PURGE_DELAY: undefined });
+    expect(runtimeVars(daemon)).toEqual(["BUN_GC_TIMER_DISABLE=1", "MIMALLOC_PURGE_DELAY=0", "TEND_RUNTIME_ENV_ADDED=BUN_GC_TIMER_DISABLE,MIMALLOC_PURGE_DELAY"]);
+    expect(runtimeVars(program)).toEqual([]);
+  });
+
+  test("a setting the user gave the daemon is kept, and passed on to its programs as before", async () => {
+    const { daemon, program } = await environments({ BUN_GC_TIMER_DISABLE: "0", MIMALLOC_PURGE_DELAY: undefined });
+    expect(runtimeVars(daemon)).toEqual(["BUN_GC_TIMER_DISABLE=0", "MIMALLOC_PURGE_DELAY=0", "TEND_RUNTIME_ENV_ADDED=MIMALLOC_PURGE_DELAY"]);
+    expect(runtimeVars(program)).toEqual(["BUN_GC_TIMER_DISABLE=0"]);
   });
 });
