@@ -9,17 +9,14 @@ import type { KeyPath, Problem } from "./problems.ts";
 import { formatPath } from "./problems.ts";
 
 /**
- * One line per issue. Syntax errors (and env-file lines) are `FILE:LINE:COL: message`, the form
- * editors and terminals make clickable; schema errors are `FILE: key.path: message`, since the
- * key path is what the user searches for.
+ * One line per issue: `FILE:LINE:COL: key.path: message`. The position is the form editors and
+ * terminals make clickable, the key path is what the user searches for; each is left out only
+ * where there is none (a syntax error has no key; a key missing from the file, no line).
  */
 export function formatIssue(issue: ConfigIssue): string {
-  if (issue.path !== undefined) return `${issue.file}: ${issue.path}: ${issue.message}`;
-  if (issue.line !== undefined) {
-    const column = issue.column !== undefined ? `:${issue.column}` : "";
-    return `${issue.file}:${issue.line}${column}: ${issue.message}`;
-  }
-  return `${issue.file}: ${issue.message}`;
+  const at = issue.line === undefined ? "" : `:${issue.line}${issue.column !== undefined ? `:${issue.column}` : ""}`;
+  const key = issue.path === undefined ? "" : ` ${issue.path}:`;
+  return `${issue.file}${at}:${key} ${issue.message}`;
 }
 
 export function formatIssues(issues: readonly ConfigIssue[]): string {

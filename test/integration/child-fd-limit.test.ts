@@ -165,10 +165,10 @@ describe("bad values", () => {
     const [err, code] = await Promise.all([new Response(check.stderr).text(), check.exited]);
     expect(code).toBe(2);
     expect(err.split("\n")).toEqual([
-      `${file}: daemon.minfds: expected an integer from 1 to 1073741816, got -5 (number)`,
-      `${file}: program.neg.rlimit_nofile: expected an integer from 1 to 1073741816, got -1 (number)`,
-      `${file}: program.pair.rlimit_nofile: expected one number (the soft limit; the hard limit stays tend's), got "1024:4096" (string): "SOFT:HARD" is not supported`,
-      `${file}: program.huge.rlimit_nofile: 9000 is above the hard limit of open files (8192): raise it where tend is started (ulimit -Hn, LimitNOFILE=), or set [daemon] minfds when tend runs as root`,
+      `${file}:2:1: daemon.minfds: expected an integer from 1 to 1073741816, got -5 (number)`,
+      `${file}:6:1: program.neg.rlimit_nofile: expected an integer from 1 to 1073741816, got -1 (number)`,
+      `${file}:10:1: program.pair.rlimit_nofile: expected one number (the soft limit; the hard limit stays tend's), got "1024:4096" (string): "SOFT:HARD" is not supported`,
+      `${file}:14:1: program.huge.rlimit_nofile: 9000 is above the hard limit of open files (8192): raise it where tend is started (ulimit -Hn, LimitNOFILE=), or set [daemon] minfds when tend runs as root`,
       "4 problems found",
       "",
     ]);

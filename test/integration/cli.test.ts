@@ -547,7 +547,7 @@ describe("check", () => {
     const file = join(CONFIGS, "invalid-unknown-key.toml");
     const r = await runCli(["check", "-c", file]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`${file}: program.web.workdir: unknown key; did you mean "directory"?\n1 problem found\n`);
+    expect(r.stderr).toBe(`${file}:3:1: program.web.workdir: unknown key; did you mean "directory"?\n1 problem found\n`);
   });
 
   test("every problem at once; a missing file is an error too", async () => {
@@ -557,7 +557,7 @@ describe("check", () => {
     const ls = lines(r.stderr);
     expect(ls.at(-1)).toBe("7 problems found");
     for (const key of ["program.web.startsecs", "program.web.stopsignal", "program.web.cwd", "program.api.command", "program.api.numprocs", "program.worker", "group.site.programs[1]"]) {
-      expect(ls.some((l) => l.startsWith(`${file}: ${key}: `))).toBe(true);
+      expect(ls.some((l) => new RegExp(`^${esc(file)}:\\d+:\\d+: ${esc(key)}: `).test(l))).toBe(true);
     }
     const missing = await runCli(["check", "-c", join(CONFIGS, "no-such-file.toml")]);
     expect(missing.code).toBe(2);
@@ -573,7 +573,7 @@ describe("check", () => {
       const nul = await runCli(["check", "-c", file]);
       expect(nul.code).toBe(2);
       expect(nul.stderr).toBe(
-        `${file}: program.web.environment.V: contains a NUL character (\\u0000), which no path, argument or environment variable can hold\n1 problem found\n`,
+        `${file}:6:17: program.web.environment.V: contains a NUL character (\\u0000), which no path, argument or environment variable can hold\n1 problem found\n`,
       );
       // Before: the daemon started, and every spawn of web failed with ERR_INVALID_ARG_VALUE.
       // (Killed on a deadline should it ever start after all.)
@@ -587,7 +587,7 @@ describe("check", () => {
       writeFileSync(file, `${head}stdout_logfile = "${dir}/out"\n`);
       const isDir = await runCli(["check", "-c", file]);
       expect(isDir.code).toBe(2);
-      expect(isDir.stderr).toBe(`${file}: program.web.stdout_logfile: ${dir}/out is a directory: name a file (e.g. ${dir}/out/NAME.log)\n1 problem found\n`);
+      expect(isDir.stderr).toBe(`${file}:6:1: program.web.stdout_logfile: ${dir}/out is a directory: name a file (e.g. ${dir}/out/NAME.log)\n1 problem found\n`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -603,7 +603,7 @@ describe("check: an unknown user (#12.3)", () => {
       const check = await runCli(["check", "-c", file]);
       expect(check.code).toBe(2);
       expect(check.stdout).toBe("");
-      expect(check.stderr).toBe(`${file}: program.x.user: unknown user name "no-such-user-xyz": /etc/passwd has no such user\n1 problem found\n`);
+      expect(check.stderr).toBe(`${file}:6:1: program.x.user: unknown user name "no-such-user-xyz": /etc/passwd has no such user\n1 problem found\n`);
       // Before: check said ok, the daemon started and x went FATAL ("unknown user").
       const daemon = Bun.spawn(tendArgv("daemon", "-c", file), { stdin: "ignore", stdout: "ignore", stderr: "pipe", timeout: 30_000, killSignal: "SIGKILL" });
       const [daemonErr, daemonCode] = await Promise.all([new Response(daemon.stderr).text(), daemon.exited]);

@@ -35,9 +35,14 @@ function issuesOf(text: string, env: Record<string, string> = {}): ConfigIssue[]
   return e.details as ConfigIssue[];
 }
 
-/** The printed lines without the file prefix, which every line shares. */
+/**
+ * The printed lines without the file prefix, which every line shares, and, for a problem
+ * with a key, without its position: these tables are about the messages; where keys are
+ * found is locate.test.ts's, and "positions" below checks they are printed.
+ */
 function linesOf(text: string, env: Record<string, string> = {}): string[] {
-  return formatIssues(issuesOf(text, env)).split("\n").map((l) => l.replace(`${FILE}`, ""));
+  const unplaced = issuesOf(text, env).map((i) => (i.path === undefined ? i : { ...i, line: undefined, column: undefined }));
+  return formatIssues(unplaced).split("\n").map((l) => l.replace(`${FILE}`, ""));
 }
 
 /** A program with a command, plus the lines under test. */
@@ -192,7 +197,7 @@ describe("unknown keys, with suggestions", () => {
   test("the fixture file", () => {
     const file = join(FIXTURES, "invalid-unknown-key.toml");
     expect(formatIssues(errorOf(() => loadConfig(file, {})).details as ConfigIssue[])).toBe(
-      `${file}: program.web.workdir: unknown key; did you mean "directory"?`,
+      `${file}:3:1: program.web.workdir: unknown key; did you mean "directory"?`,
     );
   });
 
@@ -496,18 +501,18 @@ describe("the filesystem, as `tend check` sees it (#11.12)", () => {
           `[program.api]\ncommand = "sleep 1"\ndirectory = "${file}"\nnumprocs = 2\nprocess_name = "api{num}"\nstdout_logfile = "${dir}/api{num}.log"\nstderr_logfile = "none"\n`,
       ),
     ).toEqual([
-      `: program.web.stdout_logfile: ${isDir} is a directory: name a file (e.g. ${isDir}/NAME.log)`,
-      `: program.web.stderr_logfile: ${file}/deeper/x.log cannot be created: ${file} is a file, not a directory`,
-      `: program.api.directory: ${file} is not a directory`,
+      `:5:1: program.web.stdout_logfile: ${isDir} is a directory: name a file (e.g. ${isDir}/NAME.log)`,
+      `:6:1: program.web.stderr_logfile: ${file}/deeper/x.log cannot be created: ${file} is a file, not a directory`,
+      `:9:1: program.api.directory: ${file} is not a directory`,
     ]);
   });
 
   test("a log_dir that is a file, or under one; its programs' auto logs are not reported again", () => {
     const file = join(dir, "b-file");
     writeFileSync(file, "x\n");
-    expect(checkLines(`[daemon]\nlog_dir = "${file}"\n[program.web]\ncommand = "sleep 1"\n`)).toEqual([`: daemon.log_dir: ${file} is not a directory`]);
+    expect(checkLines(`[daemon]\nlog_dir = "${file}"\n[program.web]\ncommand = "sleep 1"\n`)).toEqual([`:2:1: daemon.log_dir: ${file} is not a directory`]);
     expect(checkLines(`[daemon]\nlog_dir = "${file}/logs"\n[program.web]\ncommand = "sleep 1"\n`)).toEqual([
-      `: daemon.log_dir: ${file}/logs cannot be created: ${file} is a file, not a directory`,
+      `:2:1: daemon.log_dir: ${file}/logs cannot be created: ${file} is a file, not a directory`,
     ]);
   });
 
@@ -515,16 +520,16 @@ describe("the filesystem, as `tend check` sees it (#11.12)", () => {
     const file = join(dir, "d-file");
     writeFileSync(file, "x\n");
     const head = `[daemon]\nlog_dir = "${dir}/logs"\n`;
-    expect(checkLines(`${head}logfile = "${dir}"\n`)).toEqual([`: daemon.logfile: ${dir} is a directory: name a file (e.g. ${dir}/NAME.log)`]);
-    expect(checkLines(`${head}logfile = "${file}/main.log"\n`)).toEqual([`: daemon.logfile: ${file}/main.log cannot be created: ${file} is a file, not a directory`]);
+    expect(checkLines(`${head}logfile = "${dir}"\n`)).toEqual([`:3:1: daemon.logfile: ${dir} is a directory: name a file (e.g. ${dir}/NAME.log)`]);
+    expect(checkLines(`${head}logfile = "${file}/main.log"\n`)).toEqual([`:3:1: daemon.logfile: ${file}/main.log cannot be created: ${file} is a file, not a directory`]);
   });
 
   test("a socket or pidfile whose directory is a file", () => {
     const file = join(dir, "c-file");
     writeFileSync(file, "x\n");
     expect(checkLines(`[daemon]\nlog_dir = "${dir}/logs"\nsocket = "${file}/tend.sock"\npidfile = "${file}/a/tend.pid"\n[program.web]\ncommand = "sleep 1"\n`)).toEqual([
-      `: daemon.socket: ${file}/tend.sock cannot be created: ${file} is a file, not a directory`,
-      `: daemon.pidfile: ${file}/a/tend.pid cannot be created: ${file} is a file, not a directory`,
+      `:3:1: daemon.socket: ${file}/tend.sock cannot be created: ${file} is a file, not a directory`,
+      `:4:1: daemon.pidfile: ${file}/a/tend.pid cannot be created: ${file} is a file, not a directory`,
     ]);
   });
 
@@ -571,9 +576,28 @@ describe("reading", () => {
     expect(
       formatIssues([
         { file: "f.toml", line: 3, column: 7, message: "bad" },
-        { file: "f.toml", path: "program.web.startsecs", line: 9, message: "worse" },
+        { file: "f.toml", path: "program.web.startsecs", line: 9, column: 3, message: "worse" },
+        { file: "f.toml", path: "program.web.user", line: 10, message: "no column" },
+        { file: "f.toml", path: "program.web.env", message: "not in the file" },
         { file: "f.toml", message: "worst" },
       ]),
-    ).toBe("f.toml:3:7: bad\nf.toml: program.web.startsecs: worse\nf.toml: worst");
+    ).toBe(
+      [
+        "f.toml:3:7: bad",
+        "f.toml:9:3: program.web.startsecs: worse",
+        "f.toml:10: program.web.user: no column",
+        "f.toml: program.web.env: not in the file",
+        "f.toml: worst",
+      ].join("\n"),
+    );
+  });
+
+  test("positions: a problem with a key names the file, the key's line and column, and the key", () => {
+    const text = `[daemon]\nloglevel = "loud"\n\n[program.web]\ncommand = "sleep 1"\n  startsecs = "soon"\nenvironment = { OK = "1", BAD = { B = 1 } }\n`;
+    expect(formatIssues(issuesOf(text)).split("\n")).toEqual([
+      `${FILE}:2:1: daemon.loglevel: expected one of debug, info, warn, error, got "loud" (string)`,
+      `${FILE}:6:3: program.web.startsecs: expected a non-negative number, got "soon" (string)`,
+      `${FILE}:7:27: program.web.environment.BAD: expected a string, number or boolean, got a table`,
+    ]);
   });
 });
