@@ -28,6 +28,8 @@ const args = [
   join(root, "src", "main.ts"),
   // The log-writer thread's code (src/logs/writer-threads.ts starts it) is its own entry point.
   join(root, "src", "logs", "writer-worker.ts"),
+  // So is the thread that waits for program output (src/logs/pipe-readiness.ts starts it).
+  join(root, "src", "logs", "readiness-worker.ts"),
   "--outfile", outfile,
 ];
 const proc = Bun.spawn([process.execPath, ...args], { stdout: "inherit", stderr: "inherit", stdin: "ignore" });

@@ -1,13 +1,72 @@
 // Drains one pipe from a child into a sink until EOF. Reading is what gives backpressure:
 // a child writing faster than the disk blocks on its full pipe, the daemon never buffers.
+// Every pipe is read with read(2) into one buffer shared by all of them, reused for every
+// read, so a program writing at disk speed makes no garbage (issue #16.3): sinks copy what
+// they keep (Sink.write).
 
 export interface Sink {
-  /** A returned promise is backpressure: the pipe is not read again until it settles. */
+  /**
+   * `chunk` is only lent: its bytes are overwritten by the next read, so whatever outlives
+   * this call (a message to a writer thread, a follower's queue, a partial line) is a copy.
+   * A returned promise is backpressure: the pipe is not read again until it settles.
+   */
   write(chunk: Uint8Array): void | Promise<void>;
 }
 
 import { closeSync } from "node:fs";
+import { ptr, type Pointer } from "bun:ffi";
 import { openFdCount } from "../sys/fds.ts";
+import { EMPTY, readInto, setNonblocking } from "../sys/pipe-io.ts";
+import { forget, readinessAvailable, whenReadable } from "./pipe-readiness.ts";
+
+/**
+ * The one read buffer. A pipe holds 64 KiB unless its writer enlarged it; a read never takes
+ * more than the buffer, so this bounds nothing but the syscall count.
+ */
+const BUFFER = new Uint8Array(256 * 1024);
+let bufferAt: Pointer | null = null;
+
+/** Read at most this much from one pipe before letting the rest of the daemon run. */
+const TURN_BYTES = 1024 * 1024;
+
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+
+/** Resolves at EOF (every writer, grandchildren included, has closed the pipe). */
+export async function pump(fd: number, sink: Sink): Promise<void> {
+  if (!readinessAvailable() || !setNonblocking(fd)) return pumpStream(fd, sink);
+  bufferAt ??= ptr(BUFFER);
+  try {
+    let turn = 0;
+    for (;;) {
+      const n = readInto(fd, BUFFER, bufferAt);
+      if (n > 0) {
+        const room = sink.write(BUFFER.subarray(0, n));
+        if (room) await room;
+        turn += n;
+        if (turn >= TURN_BYTES) {
+          turn = 0;
+          await nextTurn();
+        }
+        continue;
+      }
+      // 0: EOF. FAILED: a read error ends the stream like EOF would.
+      if (n !== EMPTY) break;
+      turn = 0;
+      const ready = whenReadable(fd);
+      if (!ready) break;
+      await ready;
+    }
+  } catch {
+    /* a sink that throws ends the stream like a read error */
+  } finally {
+    forget(fd);
+    try {
+      closeSync(fd);
+    } catch {
+      /* already closed */
+    }
+  }
+}
 
 /**
  * Bun.file(fd).stream() reads a dup of `fd`, made when its reader is taken (Bun 1.4.5), and
@@ -18,8 +77,8 @@ import { openFdCount } from "../sys/fds.ts";
  */
 let bunDupsFd = false;
 
-/** Resolves at EOF (every writer, grandchildren included, has closed the pipe). */
-export async function pump(fd: number, sink: Sink): Promise<void> {
+/** Bun's own reader: where the readiness thread cannot be had (no thread, no epoll). */
+async function pumpStream(fd: number, sink: Sink): Promise<void> {
   let ownFd = true;
   try {
     const before = bunDupsFd ? 0 : openFdCount(-1);

@@ -35,6 +35,13 @@ export function gapMarker(bytes: number, reasons: readonly string[]): string {
   return `[tend: ${bytes} bytes dropped: ${reasons.join(", ")}]\n`;
 }
 
+/**
+ * How often a file being written is checked for deletion. Consecutive reads of a busy pipe
+ * come well under a millisecond apart; anything done between two writes from outside (rm,
+ * then the program's next line) takes longer, so that next line still finds the new file.
+ */
+const NLINK_CHECK_MS = 1;
+
 export class RotatingFile {
   private fd: number | null = null;
   private size = 0;
@@ -49,6 +56,8 @@ export class RotatingFile {
    * Rotation cuts at line ends (line-cut.ts), and a marker must start a line.
    */
   private openLine = 0;
+  /** When the open file was last seen to still have a name (performance.now()). */
+  private checkedAt = -Infinity;
 
   constructor(
     readonly path: string,
@@ -65,8 +74,10 @@ export class RotatingFile {
     const progress: WriteProgress = { written: 0 };
     try {
       // A log directory or file deleted under us: writes would vanish into the unlinked
-      // inode. Notice it and recreate the file where people will look for it.
-      if (this.fd !== null && !this.stream && fstatSync(this.fd).nlink === 0) this.closeFd();
+      // inode. Notice it and recreate the file where people will look for it. Looked at once
+      // per NLINK_CHECK_MS, not per write (an fstat per 64 KiB chunk at disk speed): a file
+      // deleted in the middle of a burst takes at most that much more output with it.
+      if (this.fd !== null && !this.stream && this.deleted()) this.closeFd();
       if (this.fd === null) this.open();
       if (this.gap > 0) this.markGap();
       this.append(chunk, progress);
@@ -78,6 +89,14 @@ export class RotatingFile {
       if (!this.gapReasons.includes(reason)) this.gapReasons.push(reason);
       this.fail(e);
     }
+  }
+
+  /** The open file has no name left (looked at no more than once per NLINK_CHECK_MS). */
+  private deleted(): boolean {
+    const now = performance.now();
+    if (now - this.checkedAt < NLINK_CHECK_MS) return false;
+    this.checkedAt = now;
+    return fstatSync(this.fd!).nlink === 0;
   }
 
   /** The marker for what was dropped, on a line of its own; throws (and keeps the gap) if it cannot. */

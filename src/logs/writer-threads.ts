@@ -38,8 +38,9 @@ class WriterThread {
     };
   }
 
-  post(m: ToWriter): void {
-    this.worker.postMessage(m);
+  post(m: ToWriter, transfer?: ArrayBuffer[]): void {
+    if (transfer) this.worker.postMessage(m, transfer);
+    else this.worker.postMessage(m);
   }
 }
 
@@ -105,7 +106,10 @@ export class ThreadTarget {
 
   write(chunk: Uint8Array): void | Promise<void> {
     if (this.closed) return;
-    this.send({ t: "write", id: this.id, chunk }, chunk.length);
+    // The chunk is lent (the pipe's read buffer, output-pump.ts): the thread gets its own
+    // copy, moved rather than cloned. A clone would copy the whole ArrayBuffer under a view.
+    const own = new Uint8Array(chunk);
+    this.send({ t: "write", id: this.id, chunk: own }, own.length, [own.buffer]);
     if (this.pendingBytes > HIGH_WATER) return new Promise((r) => this.roomWaiters.push(r));
   }
 
@@ -175,10 +179,10 @@ export class ThreadTarget {
     this.events.onError(message);
   }
 
-  private send(m: ToWriter, bytes: number): void {
+  private send(m: ToWriter, bytes: number, transfer?: ArrayBuffer[]): void {
     this.pendingOps++;
     this.pendingBytes += bytes;
-    this.thread.post(m);
+    this.thread.post(m, transfer);
   }
 }
 

@@ -1,0 +1,64 @@
+// When a program's pipe has something to read. Bun has no way to wait for an arbitrary
+// descriptor without also reading it (Bun.file(fd).stream() reads ahead into buffers of its
+// own), so one thread (readiness-worker.ts) waits in epoll_wait for all pipes and posts the
+// ready ones here. Each pipe is armed once per wait (EPOLLONESHOT) by the event loop itself:
+// epoll_ctl is safe while the thread sleeps in epoll_wait, so arming costs one syscall and no
+// message. The thread and the epoll descriptor live as long as the daemon.
+
+import { epollArm, epollCreate, epollForget } from "../sys/pipe-io.ts";
+
+// In the compiled binary, entry points are named by their path under src/ (build/compile.ts
+// lists this one); from source, the module sits next to this one.
+const WORKER_ENTRY = import.meta.url.startsWith("file:///$bunfs/")
+  ? "./logs/readiness-worker.ts"
+  : new URL("./readiness-worker.ts", import.meta.url).href;
+
+let epfd = -1;
+/** Could not start (no thread or no epoll to be had): callers read the way Bun does. */
+let unavailable = false;
+const waiting = new Map<number, () => void>();
+/** Pipes added to the epoll set (later waits modify, not add). */
+const known = new Set<number>();
+
+/** Start the thread on first use; false when it cannot be had. */
+export function readinessAvailable(): boolean {
+  if (epfd >= 0) return true;
+  if (unavailable) return false;
+  const fd = epollCreate();
+  if (fd < 0) {
+    unavailable = true;
+    return false;
+  }
+  try {
+    const worker = new Worker(WORKER_ENTRY);
+    // Blocked in epoll_wait forever: it must not keep the daemon alive.
+    worker.unref();
+    worker.onmessage = (e: MessageEvent<number[]>) => {
+      for (const ready of e.data) {
+        const wake = waiting.get(ready);
+        waiting.delete(ready);
+        // No waiter: a report for a pipe that ended since (its number may be reused), harmless.
+        wake?.();
+      }
+    };
+    worker.postMessage({ epfd: fd });
+  } catch {
+    unavailable = true;
+    return false;
+  }
+  epfd = fd;
+  return true;
+}
+
+/** Resolves once `fd` is readable (data, EOF or an error). False when epoll refused `fd`. */
+export function whenReadable(fd: number): Promise<void> | false {
+  if (!epollArm(epfd, fd, known.has(fd))) return false;
+  known.add(fd);
+  return new Promise((resolve) => waiting.set(fd, resolve));
+}
+
+/** `fd` is about to be closed: stop watching it. */
+export function forget(fd: number): void {
+  waiting.delete(fd);
+  if (known.delete(fd)) epollForget(epfd, fd);
+}
