@@ -25,6 +25,7 @@ import { forget, readinessAvailable, whenReadable } from "./pipe-readiness.ts";
  */
 const BUFFER = new Uint8Array(256 * 1024);
 let bufferAt: Pointer | null = null;
+let view = BUFFER.subarray(0, 0);
 
 /** Read at most this much from one pipe before letting the rest of the daemon run. */
 const TURN_BYTES = 1024 * 1024;
@@ -40,7 +41,9 @@ export async function pump(fd: number, sink: Sink): Promise<void> {
     for (;;) {
       const n = readInto(fd, BUFFER, bufferAt);
       if (n > 0) {
-        const room = sink.write(BUFFER.subarray(0, n));
+        // A busy pipe is read 64 KiB at a time: one view serves every such read.
+        if (n !== view.length) view = BUFFER.subarray(0, n);
+        const room = sink.write(view);
         if (room) await room;
         turn += n;
         if (turn >= TURN_BYTES) {

@@ -46,7 +46,8 @@ export class StreamLog implements Sink {
     const chunk = this.stamper ? this.stamper.transform(raw) : raw;
     let room = this.file?.write(chunk);
     if (this.followers.size) this.followers.publish(chunk);
-    for (const c of this.consoles) {
+    // (Guarded: an iterator per chunk is garbage at disk speed.)
+    if (this.consoles.size) for (const c of this.consoles) {
       const more = c.write(raw);
       if (more) room = room ? Promise.all([room, more]).then(() => {}) : more;
     }

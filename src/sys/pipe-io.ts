@@ -7,7 +7,8 @@ import { FFIType, ptr, read as peek, type Pointer } from "bun:ffi";
 import { openLibc } from "./libc.ts";
 
 const SYMBOLS = {
-  read: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
+  // i64_fast: a number, not a BigInt per call (a byte count always fits).
+  read: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64_fast },
   fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   epoll_create1: { args: [FFIType.i32], returns: FFIType.i32 },
   epoll_ctl: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
