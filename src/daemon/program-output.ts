@@ -3,7 +3,7 @@
 // config, across restarts, so followers keep following through a restart.
 
 import type { ProgramConfig } from "../config/types.ts";
-import { pump } from "../logs/output-pump.ts";
+import { drainNow, pump } from "../logs/output-pump.ts";
 import { StreamLog, type ConsoleSink } from "../logs/stream-log.ts";
 import type { ChildHandle } from "./process-port.ts";
 
@@ -72,10 +72,15 @@ export class ProgramOutput {
     });
     const done = [pump(child.stdoutFd, noting(this.stdout))];
     if (child.stderrFd !== null) done.push(pump(child.stderrFd, noting(this.stderr)));
-    return Promise.all(done).then(() => {
+    const drained = Promise.all(done).then(() => {
       for (const end of this.consoleEnds) end();
     });
+    this.pipes.set(drained, child.stderrFd === null ? [child.stdoutFd] : [child.stdoutFd, child.stderrFd]);
+    return drained;
   }
+
+  /** The pipes each attach() drains, by the promise it returned (for settled). */
+  private readonly pipes = new WeakMap<Promise<void>, number[]>();
 
   /** When output was last read from a pipe, or reached a file on a writer thread. */
   private lastActivityAt = 0;
@@ -107,7 +112,10 @@ export class ProgramOutput {
         const timer = setTimeout(done, ms);
         wake = done;
       });
-    // The exit can be seen before the last bytes are read: give EOF its chance first.
+    // The exit can be seen before the last bytes are read: give EOF its chance first. The
+    // pipes are read at once, not when the readiness thread next reports them (under load,
+    // or before it has started, that can take longer than `quietMs`).
+    if (!eof) for (const fd of this.pipes.get(drained) ?? []) drainNow(fd);
     if (!eof) await nap(quietMs);
     for (;;) {
       const quietFor = performance.now() - this.lastActivityAt;

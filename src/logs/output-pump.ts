@@ -17,7 +17,7 @@ import { closeSync } from "node:fs";
 import { ptr, type Pointer } from "bun:ffi";
 import { openFdCount } from "../sys/fds.ts";
 import { EMPTY, readInto, setNonblocking } from "../sys/pipe-io.ts";
-import { forget, readinessAvailable, whenReadable } from "./pipe-readiness.ts";
+import { forget, readinessAvailable, readNow, whenReadable } from "./pipe-readiness.ts";
 
 /**
  * The one read buffer. A pipe holds 64 KiB unless its writer enlarged it; a read never takes
@@ -79,6 +79,11 @@ export async function pump(fd: number, sink: Sink): Promise<void> {
  * it has been seen, `fd` is kept, so a Bun that reads `fd` itself never has it closed.
  */
 let bunDupsFd = false;
+
+/** Read `fd` now rather than when the readiness thread says so (see readNow). */
+export function drainNow(fd: number): void {
+  readNow(fd);
+}
 
 /** Bun's own reader: where the readiness thread cannot be had (no thread, no epoll). */
 async function pumpStream(fd: number, sink: Sink): Promise<void> {

@@ -57,6 +57,17 @@ export function whenReadable(fd: number): Promise<void> | false {
   return new Promise((resolve) => waiting.set(fd, resolve));
 }
 
+/**
+ * Have `fd`'s reader look at it now, as if it had been reported readable (its child exited:
+ * the last bytes must not wait for the thread, which may not even have started yet). A
+ * reader that finds nothing waits again; a pipe with no reader waiting is left alone.
+ */
+export function readNow(fd: number): void {
+  const wake = waiting.get(fd);
+  waiting.delete(fd);
+  wake?.();
+}
+
 /** `fd` is about to be closed: stop watching it. */
 export function forget(fd: number): void {
   waiting.delete(fd);
