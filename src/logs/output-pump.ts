@@ -36,6 +36,7 @@ const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 export async function pump(fd: number, sink: Sink): Promise<void> {
   if (!readinessAvailable() || !setNonblocking(fd)) return pumpStream(fd, sink);
   bufferAt ??= ptr(BUFFER);
+  let handOver = false;
   try {
     let turn = 0;
     for (;;) {
@@ -56,19 +57,26 @@ export async function pump(fd: number, sink: Sink): Promise<void> {
       if (n !== EMPTY) break;
       turn = 0;
       const ready = whenReadable(fd);
-      if (!ready) break;
+      if (!ready) {
+        handOver = true;
+        break;
+      }
       await ready;
     }
   } catch {
     /* a sink that throws ends the stream like a read error */
   } finally {
     forget(fd);
-    try {
-      closeSync(fd);
-    } catch {
-      /* already closed */
+    if (!handOver) {
+      try {
+        closeSync(fd);
+      } catch {
+        /* already closed */
+      }
     }
   }
+  // The pipe cannot be waited for here: Bun's reader takes over where this one stopped.
+  if (handOver) await pumpStream(fd, sink);
 }
 
 /**

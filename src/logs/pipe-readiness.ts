@@ -41,6 +41,12 @@ export function readinessAvailable(): boolean {
         wake?.();
       }
     };
+    // Only a broken build gets here: the readers go back to Bun's own (output-pump.ts).
+    worker.onerror = () => {
+      unavailable = true;
+      for (const wake of [...waiting.values()]) wake();
+      waiting.clear();
+    };
     worker.postMessage({ epfd: fd });
   } catch {
     unavailable = true;
@@ -50,9 +56,12 @@ export function readinessAvailable(): boolean {
   return true;
 }
 
-/** Resolves once `fd` is readable (data, EOF or an error). False when epoll refused `fd`. */
+/**
+ * Resolves once `fd` is readable (data, EOF or an error). False when it cannot be watched
+ * (epoll refused it, or the thread failed): read it some other way.
+ */
 export function whenReadable(fd: number): Promise<void> | false {
-  if (!epollArm(epfd, fd, known.has(fd))) return false;
+  if (unavailable || !epollArm(epfd, fd, known.has(fd))) return false;
   known.add(fd);
   return new Promise((resolve) => waiting.set(fd, resolve));
 }
