@@ -41,8 +41,10 @@ export function readinessAvailable(): boolean {
         wake?.();
       }
     };
-    // Only a broken build gets here: the readers go back to Bun's own (output-pump.ts).
-    worker.onerror = () => {
+    // Only a broken build gets here (the compiled test checks it): the readers go back to
+    // Bun's own (output-pump.ts), and the daemon's stderr says why.
+    worker.onerror = (e) => {
+      process.stderr.write(`tend: the pipe readiness thread failed (${e.message}): program output is read with Bun's reader\n`);
       unavailable = true;
       for (const wake of [...waiting.values()]) wake();
       waiting.clear();

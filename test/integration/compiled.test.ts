@@ -73,6 +73,8 @@ describe("compiled binary", () => {
         reader.kill();
       }
       expect(await Bun.file(join(dir, "daemon.err")).text()).not.toContain("writer thread failed");
+      // Program output waits for readiness on a thread too (src/logs/readiness-worker.ts).
+      expect(await Bun.file(join(dir, "daemon.err")).text()).not.toContain("readiness thread failed");
       expect(run("-s", sock, "stop", "env").stdout.trim()).toBe("env: stopped");
       expect(run("-s", sock, "shutdown").stdout.trim()).toBe("Shut down");
       expect(await daemon.exited).toBe(0);
