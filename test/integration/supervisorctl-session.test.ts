@@ -12,7 +12,8 @@ import { allProcs } from "../helpers/procs.ts";
 import { isGone } from "../helpers/wait-for.ts";
 
 // Bun applies the preload's setDefaultTimeout to the first test file of a run only.
-setDefaultTimeout(240_000);
+// 64 supervisorctl runs (a second each on a busy box, several at a load average of 30).
+setDefaultTimeout(480_000);
 
 const SUPERVISORD = Bun.which("supervisord");
 const CTL = Bun.which("supervisorctl");
@@ -96,7 +97,7 @@ async function settled(side: Side): Promise<void> {
       const now = await states(side);
       return now.length > 0 && !now.some((s) => s === "STARTING" || s === "STOPPING" || s === "BACKOFF");
     },
-    { timeout: 30_000, what: `${side.who}: every process settled` },
+    { timeout: 90_000, what: `${side.who}: every process settled` },
   );
 }
 
@@ -151,7 +152,7 @@ const appLog = (side: Side) => join(side.dir, "log", "app.out.log");
 const appRuns = (runs: number) => async (side: Side) => {
   await settled(side);
   await waitFor(() => existsSync(appLog(side)) && readFileSync(appLog(side), "utf8") === "out 1\nout 2\nout 3\n".repeat(runs), {
-    timeout: 30_000,
+    timeout: 90_000,
     what: `${side.who}: app's ${runs} runs written`,
   });
 };
@@ -190,7 +191,8 @@ const SESSION: Step[] = [
   { args: ["update"] },
   { args: ["start", "broken"], before: settled },
   { args: ["remove", "app"] },
-  { args: ["status"] },
+  // supervisorctl's start returns at BACKOFF; FATAL follows on supervisord's next loop.
+  { args: ["status"], before: settled },
   { args: ["frobnicate"] },
   { args: ["shutdown"] },
 ];
