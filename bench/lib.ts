@@ -527,7 +527,13 @@ export abstract class Daemon {
         await p.exited;
       }
     }
-    const n = killLeftoverFixtures(this.stampDir);
+    let n = killLeftoverFixtures(this.stampDir);
+    // A fixture spawned just before its daemon died may write its stamp only now (seen with
+    // supervisord SIGKILLed in the middle of starting 1000 programs): look once more.
+    if (n) {
+      await sleep(1000);
+      n += killLeftoverFixtures(this.stampDir);
+    }
     if (n) log(`${this.kind}: killed ${n} leftover fixture process(es) after shutdown`);
   }
 }
