@@ -186,7 +186,7 @@ export async function benchIdle(opts: { secs: number; settle: number }): Promise
         unit: "MB",
         tend: t.end.rssKb / 1024,
         supervisord: sv.end.rssKb / 1024,
-        target: 45,
+        target: 40,
         better: "lower",
         note: `VmRSS at the end of the window; anon/file: tend ${mb(t.end.rssAnonKb)}/${mb(t.end.rssFileKb)} MB, supervisord ${mb(sv.end.rssAnonKb)}/${mb(sv.end.rssFileKb)} MB`,
       },

@@ -1,19 +1,18 @@
-// Runtime settings for a long-running daemon that Bun and its allocator read only when the
-// process starts, so the daemon (`tend daemon`, `tend run`) execs itself once with them, in
-// the same pid, before it loads anything else (≈ one runtime start, ~10 ms; no extra process
-// afterwards):
+// Runtime settings for a long-running daemon that Bun reads only when the process starts, so
+// the daemon (`tend daemon`, `tend run`) execs itself once with them, in the same pid, before
+// it loads anything else (≈ one runtime start, ~10 ms; no extra process afterwards):
 //  - BUN_GC_TIMER_DISABLE=1: Bun's idle GC timer wakes the daemon every second for its first
 //    30 s and every 30 s after that. The daemon collects once after each burst of work
 //    instead (src/daemon/after-burst.ts), which also keeps the heap smaller than the timer did.
-//  - MIMALLOC_PURGE_DELAY=0: freed allocator pages go back to the kernel at once, rather than
-//    by a scavenger thread that wakes every 30 s to do it.
-// BENCHMARKS.md has the measured trade. A value the user set is kept (BUN_GC_TIMER_DISABLE=0
-// brings the timer back). The programs do not inherit what the daemon added for itself.
+// Left alone: MIMALLOC_PURGE_DELAY=0 would also stop the allocator's scavenger thread from
+// waking every 30 s, but costs ≈ 2.5× the daemon's CPU while programs write fast, and -1 keeps
+// every freed page (BENCHMARKS.md has the measured trade). A value the user set is kept
+// (BUN_GC_TIMER_DISABLE=0 brings the timer back). The programs do not inherit what the daemon
+// added for itself.
 
 /** What the daemon runs with unless its environment already says otherwise. */
 export const DAEMON_RUNTIME_ENV: Readonly<Record<string, string>> = {
   BUN_GC_TIMER_DISABLE: "1",
-  MIMALLOC_PURGE_DELAY: "0",
 };
 
 /** Names the exec added, so that the new image removes them again (children must not get them). */

@@ -1,7 +1,7 @@
 // The daemon's weight: once it has been quiet for a while, the pages of its executable it
 // mapped to boot are handed back (src/daemon/after-burst.ts, src/sys/page-out.ts), and the
 // pages it needs again come back on use. Its idle wake-ups: it runs with Bun's GC timer off
-// and immediate allocator purging (src/sys/runtime-env.ts), which its programs do not inherit.
+// (src/sys/runtime-env.ts), which its programs do not inherit.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { readFileSync, statSync } from "node:fs";
@@ -47,17 +47,17 @@ describe("weight", () => {
     const daemon = readFileSync(`/proc/${d.pid}/environ`, "utf8").split("\0");
     return { daemon, program: d.log("env.out.log").split("\n") };
   }
-  const runtimeVars = (lines: string[]) => lines.filter((l) => /^(BUN_GC_TIMER_DISABLE|MIMALLOC_PURGE_DELAY|TEND_RUNTIME_ENV_ADDED)=/.test(l)).sort();
+  const runtimeVars = (lines: string[]) => lines.filter((l) => /^(BUN_GC_TIMER_DISABLE|TEND_RUNTIME_ENV_ADDED)=/.test(l)).sort();
 
-  test("the daemon runs without Bun's GC timer and with immediate purging; its programs get neither", async () => {
-    const { daemon, program } = await environments({ BUN_GC_TIMER_DISABLE: undefined, MIMALLOC_PURGE_DELAY: undefined });
-    expect(runtimeVars(daemon)).toEqual(["BUN_GC_TIMER_DISABLE=1", "MIMALLOC_PURGE_DELAY=0", "TEND_RUNTIME_ENV_ADDED=BUN_GC_TIMER_DISABLE,MIMALLOC_PURGE_DELAY"]);
+  test("the daemon runs without Bun's GC timer; its programs do not inherit that", async () => {
+    const { daemon, program } = await environments({ BUN_GC_TIMER_DISABLE: undefined });
+    expect(runtimeVars(daemon)).toEqual(["BUN_GC_TIMER_DISABLE=1", "TEND_RUNTIME_ENV_ADDED=BUN_GC_TIMER_DISABLE"]);
     expect(runtimeVars(program)).toEqual([]);
   });
 
   test("a setting the user gave the daemon is kept, and passed on to its programs as before", async () => {
-    const { daemon, program } = await environments({ BUN_GC_TIMER_DISABLE: "0", MIMALLOC_PURGE_DELAY: undefined });
-    expect(runtimeVars(daemon)).toEqual(["BUN_GC_TIMER_DISABLE=0", "MIMALLOC_PURGE_DELAY=0", "TEND_RUNTIME_ENV_ADDED=MIMALLOC_PURGE_DELAY"]);
+    const { daemon, program } = await environments({ BUN_GC_TIMER_DISABLE: "0" });
+    expect(runtimeVars(daemon)).toEqual(["BUN_GC_TIMER_DISABLE=0"]);
     expect(runtimeVars(program)).toEqual(["BUN_GC_TIMER_DISABLE=0"]);
   });
 });
