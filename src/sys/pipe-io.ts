@@ -32,7 +32,6 @@ function errno(): number {
 }
 
 const EINTR = 4;
-const EAGAIN = 11;
 const F_GETFL = 3;
 const F_SETFL = 4;
 const O_NONBLOCK = 0o4000;
@@ -48,6 +47,20 @@ export const EMPTY = -1;
 /** read() failed for another reason (the stream ends as at EOF). */
 export const FAILED = -2;
 
+/**
+ * The errors that end a pipe's stream. errno is read by a second FFI call, and the runtime
+ * runs on this thread in between (an allocation, a collection): a value it left there must
+ * not end the stream, since closing a pipe early costs the program a SIGPIPE and its output.
+ * So only what read(2) on a pipe can really say is taken as failure; anything else (EAGAIN,
+ * or a stray value) means "wait for readiness", and epoll answers at once if it is not empty.
+ */
+const EBADF = 9;
+const EIO = 5;
+const EFAULT = 14;
+const EINVAL = 22;
+const EISDIR = 21;
+const ENDS_STREAM = new Set([EBADF, EIO, EFAULT, EINVAL, EISDIR]);
+
 /** read(2) into `buf` (at most its length): bytes read, 0 at EOF, EMPTY or FAILED. */
 export function readInto(fd: number, buf: Uint8Array, at: Pointer = ptr(buf)): number {
   for (;;) {
@@ -55,7 +68,7 @@ export function readInto(fd: number, buf: Uint8Array, at: Pointer = ptr(buf)): n
     if (n >= 0) return n;
     const e = errno();
     if (e === EINTR) continue;
-    return e === EAGAIN ? EMPTY : FAILED;
+    return ENDS_STREAM.has(e) ? FAILED : EMPTY;
   }
 }
 
