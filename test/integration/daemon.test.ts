@@ -141,7 +141,7 @@ describe("daemon", () => {
     try {
       const check = await runCli(["check", "-c", d.configFile], dir);
       expect(check.code).toBe(2);
-      expect(check.stderr).toBe(`${d.configFile}: daemon.log_dir: ${d.logDir} is on a read-only file system: tend.log and the programs' logs go there\n1 problem found\n`);
+      expect(check.stderr).toBe(`${d.configFile}:3:1: daemon.log_dir: ${d.logDir} is on a read-only file system: tend.log and the programs' logs go there\n1 problem found\n`);
       // Before: an EROFS stack trace from mkdir.
       const detached = await runCli(["daemon", "-c", d.configFile, "--detach"], dir);
       expect(detached.code).toBe(1);
