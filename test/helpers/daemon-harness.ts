@@ -3,7 +3,7 @@
 
 import { closeSync, mkdtempSync, openSync, writeFileSync, rmSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { ServiceDTO } from "../../src/api/dto.ts";
 import { isGone, waitFor } from "./wait-for.ts";
 
@@ -12,9 +12,14 @@ export const PROGRAMS = join(ROOT, "test", "fixtures", "programs");
 const BUN = process.execPath;
 const MAIN = join(ROOT, "src", "main.ts");
 
-/** How tests run tend: the compiled binary when TEND_BIN is set, else the sources. */
+/**
+ * How tests run tend: the compiled binary when TEND_BIN is set, else the sources. A relative
+ * TEND_BIN (`TEND_BIN=dist/tend`) is taken from where the run started: daemons are spawned in
+ * their temp dirs, where it would name nothing.
+ */
+const TEND_BIN = process.env.TEND_BIN ? resolve(process.env.TEND_BIN) : null;
 export function tendArgv(...args: string[]): string[] {
-  return process.env.TEND_BIN ? [process.env.TEND_BIN, ...args] : [BUN, MAIN, ...args];
+  return TEND_BIN ? [TEND_BIN, ...args] : [BUN, MAIN, ...args];
 }
 
 export interface CliResult {
